@@ -123,11 +123,13 @@ Program decode(std::span<const uint8_t> bytes, const std::string& name) {
   if (in.remaining() != 0)
     in.fail(in.offset(), fmt::format("{} unexpected bytes after the last instruction", in.remaining()));
 
-  verify(program, [&](std::size_t index) {
-    if (index >= offsets.size()) return fmt::format("{}: header", name);
-    return fmt::format("{}: offset {:#x}: instruction {} ({})", name, offsets[index], index,
-                       program.code[index].info().mnemonic);
-  });
+  verify(program, Locator{[&](std::size_t index) {
+                            return fmt::format("{}: offset {:#x}: instruction {} ({})", name, offsets[index], index,
+                                               program.code[index].info().mnemonic);
+                          },
+                          [&](std::size_t field_offset) {
+                            return fmt::format("{}: offset {:#x}: header", name, field_offset);
+                          }});
   return program;
 }
 

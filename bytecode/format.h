@@ -43,9 +43,20 @@ Program decode(std::span<const uint8_t> bytes, const std::string& name);
 // Reads a whole file (InputError if it cannot be read).
 std::vector<uint8_t> read_file_bytes(const std::string& path);
 
-// Names the place of instruction `index` in messages: "prog.bc: offset 0x34: instruction
-// 3 (muls)" for decoded bytes, "prog.s:12:5" for assembled text.
-using Locator = std::function<std::string(std::size_t index)>;
+// Byte offsets of the header fields, for messages about them.
+inline constexpr std::size_t kRequirementsOffset = 12;
+inline constexpr std::size_t kEntryOffset = 20;
+inline constexpr std::size_t kRegisterCountsOffset = 24;
+inline constexpr std::size_t kInstructionCountOffset = 36;
+
+// Names places in messages. `instruction(index)`: "prog.bc: offset 0x34: instruction 3
+// (muls)" for decoded bytes, "prog.s:12:5" for assembled text. `header(offset)`: the
+// header field at that byte offset ("prog.bc: offset 0x14: header"), or for text the
+// place that set it.
+struct Locator {
+  std::function<std::string(std::size_t index)> instruction;
+  std::function<std::string(std::size_t field_offset)> header;
+};
 
 // Checks every rule a runnable program obeys (the rules are listed in bytecode/README.md).
 // Throws InputError with `locate(index)` as the prefix.

@@ -72,17 +72,19 @@ void check_shapes(const Instruction& instruction, const std::string& where) {
 }  // namespace
 
 void verify(const Program& program, const Locator& locate) {
-  const std::size_t header = SIZE_MAX;
   auto fail = [&](std::size_t index, const std::string& reason) -> void {
-    throw InputError(fmt::format("{}: {}", locate(index), reason));
+    throw InputError(fmt::format("{}: {}", locate.instruction(index), reason));
+  };
+  auto fail_header = [&](std::size_t field_offset, const std::string& reason) -> void {
+    throw InputError(fmt::format("{}: {}", locate.header(field_offset), reason));
   };
 
-  if (program.code.empty()) fail(header, "the program has no instructions");
+  if (program.code.empty()) fail_header(kInstructionCountOffset, "the program has no instructions");
   if (program.entry >= program.code.size())
-    fail(header, fmt::format("entry {} is outside the program ({} instructions)", program.entry, program.code.size()));
+    fail_header(kEntryOffset, fmt::format("entry {} is outside the program ({} instructions)", program.entry, program.code.size()));
   for (OperandKind bank : {OperandKind::secret_register, OperandKind::clear_register, OperandKind::int_register})
     if (declared_count(program.registers, bank) > kMaxRegisters)
-      fail(header, fmt::format("{} {} registers exceeds the limit of {}", declared_count(program.registers, bank),
+      fail_header(kRegisterCountsOffset, fmt::format("{} {} registers exceeds the limit of {}", declared_count(program.registers, bank),
                                bank_letter(bank), kMaxRegisters));
 
   std::vector<RegisterRange> reads, writes;
@@ -147,17 +149,17 @@ void verify(const Program& program, const Locator& locate) {
                                   bank_letter(r.bank), r.first, r.first + r.count - 1));
       }
     }
-    check_shapes(instruction, locate(index));
+    check_shapes(instruction, locate.instruction(index));
   }
 
   const RegisterCounts used = registers_used_by(program.code);
   if (used != program.registers)
-    fail(header, fmt::format("header declares s/c/i register counts {}/{}/{} but the instructions use {}/{}/{}",
+    fail_header(kRegisterCountsOffset, fmt::format("header declares s/c/i register counts {}/{}/{} but the instructions use {}/{}/{}",
                              program.registers.secret, program.registers.clear, program.registers.integer, used.secret,
                              used.clear, used.integer));
   const Requirements derived = requirements_of(program.code);
   if (derived != program.requirements)
-    fail(header, fmt::format("header states bit length {} and {} parties but the instructions need {} and {}",
+    fail_header(kRequirementsOffset, fmt::format("header states bit length {} and {} parties but the instructions need {} and {}",
                              program.requirements.max_bit_length, program.requirements.min_parties,
                              derived.max_bit_length, derived.min_parties));
 }

@@ -4,13 +4,29 @@
 
 #include "base/errors.h"
 #include "protocols/emulate/emulate.h"
+#include "protocols/rep3/rep3.h"
 
 namespace mpvm::cli {
 namespace {
 
+template <class Protocol>
+vm::RunStatistics interpret(Protocol& protocol, const PartyContext& context) {
+  vm::Interpreter interpreter(context.program, protocol, context.inputs, context.output, context.options);
+  return interpreter.run();
+}
+
+vm::RunStatistics run_rep3(net::Transport& transport, const PartyContext& context) {
+  transport.set_phase(net::Phase::setup);
+  protocols::Rep3Protocol protocol(transport);
+  transport.set_phase(net::Phase::online);
+  return interpret(protocol, context);
+}
+
 constexpr BackendInfo kBackends[] = {
     {"emulate", "any (one process)", "none", "none", "Z_2^64",
-     "clear reference: one process plays every party and reads every party's inputs", 1, 0},
+     "clear reference: one process plays every party and reads every party's inputs", 1, 0, nullptr},
+    {"rep3", "3", "passive", "honest", "Z_2^64",
+     "replicated secret sharing (Araki et al. CCS 2016, ABY3): one ring element per party per product", 3, 3, run_rep3},
 };
 
 }  // namespace
@@ -26,14 +42,9 @@ const BackendInfo& find_backend(std::string_view name) {
   throw InputError(fmt::format("unknown protocol '{}' (available: {}; `mpvm protocols` lists them)", name, known));
 }
 
-vm::RunStatistics run_backend(const BackendInfo& backend, const RunRequest& request) {
-  vm::PrivateInputs inputs(request.inputs_directory);
-  if (backend.name == "emulate") {
-    protocols::EmulateProtocol protocol(request.parties, request.seed);
-    vm::Interpreter interpreter(request.program, protocol, inputs, request.out, request.options);
-    return interpreter.run();
-  }
-  throw Error(fmt::format("back-end '{}' is listed but has no runner", backend.name));
+vm::RunStatistics run_emulate(const PartyContext& context, int parties, uint64_t seed) {
+  protocols::EmulateProtocol protocol(parties, seed);
+  return interpret(protocol, context);
 }
 
 }  // namespace mpvm::cli

@@ -3,16 +3,29 @@
 #pragma once
 
 #include <cstdint>
-#include <ostream>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "bytecode/program.h"
+#include "protocols/net/transport.h"
 #include "vm/interpreter.h"
 #include "vm/private_inputs.h"
+#include "vm/program_output.h"
 
 namespace mpvm::cli {
+
+// What one party needs to run a program, whatever the back-end.
+struct PartyContext {
+  const bytecode::Program& program;
+  vm::PrivateInputs& inputs;
+  vm::ProgramOutput& output;
+  vm::RunOptions options;
+};
+
+// Runs one party of a networked back-end over an established transport: the
+// back-end's setup (in the setup phase), then the program (online phase).
+using PartyRunner = vm::RunStatistics (*)(net::Transport& transport, const PartyContext& context);
 
 struct BackendInfo {
   std::string_view name;
@@ -22,22 +35,15 @@ struct BackendInfo {
   std::string_view domain;     // Z_2^64, F_p ...
   std::string_view summary;
   int min_parties;
-  int max_parties;  // 0: no upper bound
+  int max_parties;         // 0: no upper bound
+  PartyRunner run_party;   // null for emulate, which runs in one process
 };
 
 std::span<const BackendInfo> backends();
 // The named back-end, or InputError listing the known names.
 const BackendInfo& find_backend(std::string_view name);
 
-struct RunRequest {
-  const bytecode::Program& program;
-  int parties;  // already checked against the back-end and the program
-  std::string inputs_directory;
-  uint64_t seed;
-  vm::RunOptions options;
-  std::ostream& out;
-};
-
-vm::RunStatistics run_backend(const BackendInfo& backend, const RunRequest& request);
+// emulate: one process plays every party.
+vm::RunStatistics run_emulate(const PartyContext& context, int parties, uint64_t seed);
 
 }  // namespace mpvm::cli

@@ -1,7 +1,10 @@
 // `mpvm run PROG --protocol NAME`: load (assemble if needed), check the program against
-// the back-end, run it, print statistics on stderr (and as JSON with --json).
+// the back-end, then run it: in this process (emulate), as local party processes
+// (networked back-ends, the default), or as one party of a deployment (--party, --hosts).
+// Statistics go to stderr, and as JSON to --json.
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <random>
 
 #include <fmt/format.h>
@@ -10,7 +13,9 @@
 #include "base/errors.h"
 #include "cli/backends.h"
 #include "cli/commands.h"
+#include "cli/party_launcher.h"
 #include "cli/program_files.h"
+#include "cli/run_report.h"
 
 namespace mpvm::cli {
 namespace {
@@ -26,11 +31,15 @@ struct RunCommandOptions {
   bool trace = false;
   bool quiet = false;
   std::string json;
+  std::optional<int> party;
+  std::string hosts;
+  uint16_t base_port = 0;
+  double timeout = 60;
 };
 
 int choose_party_count(const BackendInfo& backend, const bytecode::Program& program, int requested) {
   const int needed = static_cast<int>(program.requirements.min_parties);
-  int parties = requested > 0 ? requested : std::max(needed, backend.min_parties);
+  const int parties = requested > 0 ? requested : std::max(needed, backend.min_parties);
   if (parties < backend.min_parties || (backend.max_parties > 0 && parties > backend.max_parties))
     throw InputError(fmt::format("{} runs with {} parties, not {}", backend.name, backend.parties, parties));
   if (parties < needed)
@@ -39,34 +48,66 @@ int choose_party_count(const BackendInfo& backend, const bytecode::Program& prog
   return parties;
 }
 
-nlohmann::json counters_json(const protocols::CommunicationCounters& c) {
-  return {{"bytes_sent", c.bytes_sent}, {"bytes_received", c.bytes_received}, {"rounds", c.rounds}};
+void write_json(const RunCommandOptions& options, int parties, const std::vector<PartyReport>& reports) {
+  if (options.json.empty()) return;
+  nlohmann::json per_party = nlohmann::json::array();
+  for (const PartyReport& report : reports) per_party.push_back(to_json(report));
+  const nlohmann::json document = {
+      {"protocol", options.protocol}, {"parties", parties}, {"program", options.program}, {"party_reports", per_party}};
+  write_file_atomically(options.json, document.dump(2) + "\n");
 }
 
-void report(const RunCommandOptions& options, int parties, const vm::RunStatistics& stats) {
-  if (!options.quiet) {
-    std::cerr << fmt::format("[mpvm] {} with {} part{}: {:.6f} s, {} instructions, {} bytes sent, {} rounds\n",
-                             options.protocol, parties, parties == 1 ? "y" : "ies", stats.seconds, stats.instructions,
-                             stats.communication.bytes_sent, stats.communication.rounds);
-    for (const auto& [id, timer] : stats.timers)
-      std::cerr << fmt::format("[mpvm] timer {}: {:.6f} s, {} bytes sent, {} rounds\n", id, timer.seconds,
-                               timer.communication.bytes_sent, timer.communication.rounds);
+void run(const RunCommandOptions& options) {
+  const BackendInfo& backend = find_backend(options.protocol);
+  const bytecode::Program program = load_program(options.program);
+  vm::RunOptions run_options;
+  run_options.limits.memory_cells = options.memory_limit;
+  run_options.limits.call_depth = options.call_depth;
+  run_options.trace = options.trace ? &std::cerr : nullptr;
+
+  if (backend.run_party == nullptr) {  // emulate: every party in this process
+    if (options.party || !options.hosts.empty())
+      throw InputError(fmt::format("{} runs every party in one process; --party and --hosts are for networked protocols", backend.name));
+    const int parties = choose_party_count(backend, program, options.parties);
+    vm::PrivateInputs inputs(options.inputs);
+    vm::StreamOutput output(std::cout);
+    PartyReport report;
+    report.statistics = run_emulate(PartyContext{program, inputs, output, run_options}, parties,
+                                    options.seed ? *options.seed : std::random_device{}());
+    report.phases[static_cast<int>(net::Phase::online)] = report.statistics.communication;
+    std::cout.flush();
+    if (!options.quiet) std::cerr << summary_line(backend.name, report, true);
+    write_json(options, parties, {report});
+    return;
   }
-  if (!options.json.empty()) {
-    nlohmann::json timers = nlohmann::json::object();
-    for (const auto& [id, timer] : stats.timers) {
-      nlohmann::json entry = counters_json(timer.communication);
-      entry["seconds"] = timer.seconds;
-      timers[std::to_string(id)] = entry;
-    }
-    nlohmann::json document = {{"protocol", options.protocol},
-                               {"parties", parties},
-                               {"program", options.program},
-                               {"seconds", stats.seconds},
-                               {"instructions", stats.instructions},
-                               {"communication", counters_json(stats.communication)},
-                               {"timers", timers}};
-    write_file_atomically(options.json, document.dump(2) + "\n");
+
+  if (options.seed) throw InputError("--seed is for emulate: networked protocols draw their randomness from the OS");
+  const PartySetup setup{backend, program, options.inputs, run_options, options.timeout};
+  if (options.party || !options.hosts.empty()) {  // one party of a deployment
+    if (!options.party || options.hosts.empty()) throw InputError("--party and --hosts go together");
+    std::vector<net::Endpoint> hosts = net::read_hosts_file(options.hosts);
+    const int parties = choose_party_count(backend, program, static_cast<int>(hosts.size()));
+    if (*options.party < 0 || *options.party >= parties)
+      throw InputError(fmt::format("--party {} is not one of the {} parties in {}", *options.party, parties, options.hosts));
+    vm::StreamOutput output(std::cout);
+    const PartyReport report = run_networked_party(setup, *options.party, std::move(hosts), net::FileDescriptor(), output);
+    std::cout.flush();
+    if (!options.quiet) std::cerr << summary_line(backend.name, report, false);
+    write_json(options, parties, {report});
+    return;
+  }
+
+  const int parties = choose_party_count(backend, program, options.parties);
+  const LocalRun local = launch_local_parties(setup, parties, options.base_port, options.quiet, std::cout);
+  write_json(options, parties, local.reports);
+  if (local.exit_code != 0) {
+    // The parties printed their own errors; this names the one that failed first.
+    struct LocalRunFailed : Error {
+      int code;
+      LocalRunFailed(const std::string& message, int exit_code) : Error(message), code(exit_code) {}
+      ExitCode exit_code() const override { return static_cast<ExitCode>(code); }
+    };
+    throw LocalRunFailed(local.failure, local.exit_code);
   }
 }
 
@@ -78,9 +119,15 @@ void add_run_command(CLI::App& app, Action& action) {
   command->add_option("program", options->program, "the program: .bc bytecode or .s assembly")->required();
   command->add_option("-p,--protocol", options->protocol, "protocol back-end (see `mpvm protocols`)")->capture_default_str();
   command->add_option("-n,--parties", options->parties, "number of parties (default: what the program and protocol need)")
-      ->check(CLI::Range(1, 1 << 16));
+      ->check(CLI::Range(1, 64));
   command->add_option("-I,--inputs", options->inputs, "directory holding party i's private inputs as P<i>.in")
       ->capture_default_str();
+  command->add_option("--party", options->party, "run only this party of a deployment (with --hosts)");
+  command->add_option("--hosts", options->hosts, "file with one host:port per party, party 0 first (with --party)");
+  command->add_option("--base-port", options->base_port, "local mode: party i listens on this port + i (default: free ports)");
+  command->add_option("--timeout", options->timeout, "seconds a silent peer is waited for before the run fails")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 86400.0));
   command->add_option("--seed", options->seed, "seed for emulate's randomness (rands, truncpr); default: fresh");
   command->add_option("--memory-limit", options->memory_limit, "cells per memory bank a program may use")
       ->capture_default_str()
@@ -88,23 +135,8 @@ void add_run_command(CLI::App& app, Action& action) {
   command->add_option("--call-depth", options->call_depth, "deepest call nesting allowed")->capture_default_str();
   command->add_flag("--trace", options->trace, "print each instruction to stderr before it runs");
   command->add_flag("-q,--quiet", options->quiet, "no statistics on stderr");
-  command->add_option("--json", options->json, "write the run's statistics to this file as JSON");
-  command->callback([options, &action] {
-    action = [options] {
-      const BackendInfo& backend = find_backend(options->protocol);
-      const bytecode::Program program = load_program(options->program);
-      const int parties = choose_party_count(backend, program, options->parties);
-      const uint64_t seed = options->seed ? *options->seed : std::random_device{}();
-      vm::RunOptions run_options;
-      run_options.limits.memory_cells = options->memory_limit;
-      run_options.limits.call_depth = options->call_depth;
-      run_options.trace = options->trace ? &std::cerr : nullptr;
-      const vm::RunStatistics stats =
-          run_backend(backend, RunRequest{program, parties, options->inputs, seed, run_options, std::cout});
-      std::cout.flush();
-      report(*options, parties, stats);
-    };
-  });
+  command->add_option("--json", options->json, "write each party's statistics (per phase) to this file as JSON");
+  command->callback([options, &action] { action = [options] { run(*options); }; });
 }
 
 }  // namespace mpvm::cli

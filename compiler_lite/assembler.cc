@@ -122,8 +122,9 @@ class Assembler {
     if (!is_name_start(cursor.peek())) fail(word_at, fmt::format("expected an instruction or a label, found '{}'", cursor.peek()));
     std::string_view word = cursor.name();
 
-    // `name:` not followed by a digit is a label definition.
-    if (cursor.peek() == ':' && !std::isdigit(static_cast<unsigned char>(cursor.pos + 1 < line.size() ? line[cursor.pos + 1] : ' '))) {
+    // `name:` is a label definition, unless `name` is a mnemonic: then `:` starts its
+    // vector length (so `muls:-1` is a bad vector length, not a label called muls).
+    if (cursor.peek() == ':' && bytecode::find_by_mnemonic(word) == nullptr) {
       ++cursor.pos;
       define_label(std::string(word), word_at);
       cursor.skip_space();
@@ -138,6 +139,9 @@ class Assembler {
 
   void define_label(const std::string& name, Position at) {
     if (name.starts_with('.')) fail(at, fmt::format("label '{}' may not start with '.' (reserved for directives)", name));
+    if (name.size() >= 2 && (name[0] == 's' || name[0] == 'c' || name[0] == 'i') &&
+        std::all_of(name.begin() + 1, name.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }))
+      fail(at, fmt::format("label '{}' looks like a register; choose another name", name));
     if (auto [it, inserted] = labels_.emplace(name, LabelDefinition{code_.size(), at}); !inserted)
       fail(at, fmt::format("label '{}' is already defined at line {}", name, it->second.at.line));
   }
@@ -335,10 +339,9 @@ class Assembler {
     program.registers = bytecode::registers_used_by(program.code);
     program.requirements = bytecode::requirements_of(program.code);
     // The remaining rules (aliasing, shapes) are the verifier's; name the line.
-    bytecode::verify(program, [&](std::size_t index) {
-      const Position at = index < positions_.size() ? positions_[index] : Position{1, 1};
-      return fmt::format("{}:{}:{}", source_, at.line, at.column);
-    });
+    auto place = [&](Position at) { return fmt::format("{}:{}:{}", source_, at.line, at.column); };
+    bytecode::verify(program, bytecode::Locator{[&](std::size_t index) { return place(positions_.at(index)); },
+                                                [&](std::size_t) { return place(entry_ ? entry_->at : Position{1, 1}); }});
     return program;
   }
 

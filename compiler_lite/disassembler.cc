@@ -18,7 +18,12 @@ std::string disassemble(const bytecode::Program& program) {
   }
   auto label_name = [](uint32_t target) { return fmt::format("L{}", target); };
 
-  std::string text = fmt::format("# {}: {} instructions, registers s{} c{} i{}\n", program.name, program.code.size(),
+  // The name goes into a comment line: control bytes (a newline in a file name) would end
+  // the comment and turn the rest into code, so they are replaced.
+  std::string name = program.name;
+  for (char& ch : name)
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+  std::string text = fmt::format("# {}: {} instructions, registers s{} c{} i{}\n", name, program.code.size(),
                                  program.registers.secret, program.registers.clear, program.registers.integer);
   if (program.entry != 0) text += fmt::format(".entry {}\n", label_name(program.entry));
   for (uint32_t index = 0; index < program.code.size(); ++index) {

@@ -122,6 +122,7 @@ uint32_t Interpreter<P>::step(const Instruction& instruction, uint32_t pc) {
     std::vector<Clear> values(n);
     if (protocol_.open_to(party, values, s(a[0], n)))
       print_line(party, values, [](const Clear& v) { return Domain::to_string(v); });
+    ++print_sequence_;
 
     // ---- comparison and truncation ----
   } else if constexpr (op == Opcode::ltz) {
@@ -199,10 +200,13 @@ uint32_t Interpreter<P>::step(const Instruction& instruction, uint32_t pc) {
     // ---- printing and timing ----
   } else if constexpr (op == Opcode::printc) {
     print_line(0, c(a[0], n), [](const Clear& v) { return Domain::to_string(v); });
+    ++print_sequence_;
   } else if constexpr (op == Opcode::printint) {
     print_line(0, i(a[0], n), [](int64_t v) { return std::to_string(v); });
+    ++print_sequence_;
   } else if constexpr (op == Opcode::prints) {
-    if (protocol_.plays(0)) out_ << program_.strings[static_cast<std::size_t>(a[0])];
+    if (protocol_.plays(0)) out_.write(print_sequence_, program_.strings[static_cast<std::size_t>(a[0])]);
+    ++print_sequence_;
   } else if constexpr (op == Opcode::starttimer) {
     start_timer(static_cast<int>(a[0]));
   } else if constexpr (op == Opcode::stoptimer) {

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "protocols/core/statistics.h"
 #include "vm/memory.h"
 #include "vm/private_inputs.h"
+#include "vm/program_output.h"
 
 namespace mpvm::vm {
 
@@ -60,7 +62,7 @@ class Interpreter {
   using Opcode = bytecode::Opcode;
   using Instruction = bytecode::Instruction;
 
-  Interpreter(const bytecode::Program& program, P& protocol, PrivateInputs& inputs, std::ostream& out,
+  Interpreter(const bytecode::Program& program, P& protocol, PrivateInputs& inputs, ProgramOutput& out,
               RunOptions options = {})
       : program_(program),
         protocol_(protocol),
@@ -148,6 +150,8 @@ class Interpreter {
   }
 
   // Prints at party 0 (the process that plays it) as the DESIGN's printing rule says.
+  // Called once per printing instruction at every party, printing or not, so that the
+  // sequence numbers agree across parties.
   template <class Range, class Format>
   void print_line(int party, const Range& values, Format format) {
     if (!protocol_.plays(party)) return;
@@ -159,7 +163,7 @@ class Interpreter {
       first = false;
     }
     line += '\n';
-    out_ << line;
+    out_.write(print_sequence_, line);
   }
 
   // The matrix and convolution instructions read and write memory blocks; a destination
@@ -212,7 +216,8 @@ class Interpreter {
   const bytecode::Program& program_;
   P& protocol_;
   PrivateInputs& inputs_;
-  std::ostream& out_;
+  ProgramOutput& out_;
+  uint64_t print_sequence_ = 0;
   RunOptions options_;
 
   std::vector<Share> secret_;

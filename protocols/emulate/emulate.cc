@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "base/errors.h"
+#include "protocols/core/ring_kernels.h"
 
 namespace mpvm::protocols {
 namespace {
@@ -40,41 +41,23 @@ void EmulateProtocol::require_party(int party) const {
 }
 
 void EmulateProtocol::dot(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, int64_t length) {
-  for (std::size_t k = 0; k < out.size(); ++k) {
-    uint64_t sum = 0;
-    const std::size_t base = k * static_cast<std::size_t>(length);
-    for (int64_t j = 0; j < length; ++j) sum += a[base + j] * b[base + j];
-    out[k] = sum;
-  }
+  // With length 1 the result may be the very registers of an input (identical ranges are
+  // allowed), so the sums go to scratch first.
+  scratch_.assign(out.size(), 0);
+  ring::dot_accumulate(scratch_, a.data(), b.data(), length);
+  std::copy(scratch_.begin(), scratch_.end(), out.begin());
 }
 
 void EmulateProtocol::matmul(std::span<Share> out, std::span<const Share> a, std::span<const Share> b,
-                             const MatmulShape& s) {
-  const std::size_t lanes = out.size() / static_cast<std::size_t>(s.c_size());
-  for (std::size_t lane = 0; lane < lanes; ++lane) {
-    const Share* A = a.data() + lane * s.a_size();
-    const Share* B = b.data() + lane * s.b_size();
-    Share* C = out.data() + lane * s.c_size();
-    std::fill(C, C + s.c_size(), 0);
-    // i-t-j order: the inner loop runs along rows of B and C, contiguous in memory.
-    for (int64_t i = 0; i < s.rows; ++i)
-      for (int64_t t = 0; t < s.inner; ++t) {
-        const uint64_t x = A[i * s.inner + t];
-        for (int64_t j = 0; j < s.cols; ++j) C[i * s.cols + j] += x * B[t * s.cols + j];
-      }
-  }
+                             const MatmulShape& shape) {
+  std::fill(out.begin(), out.end(), 0);
+  ring::matmul_accumulate(out, a.data(), b.data(), shape);
 }
 
 void EmulateProtocol::conv2d(std::span<Share> out, std::span<const Share> input, std::span<const Share> filter,
                              const Conv2dShape& shape) {
-  const std::size_t lanes = out.size() / static_cast<std::size_t>(shape.output_size());
-  for (std::size_t lane = 0; lane < lanes; ++lane) {
-    const Share* in = input.data() + lane * shape.input_size();
-    const Share* w = filter.data() + lane * shape.filter_size();
-    Share* o = out.data() + lane * shape.output_size();
-    std::fill(o, o + shape.output_size(), 0);
-    for_each_conv_tap(shape, [&](int64_t oi, int64_t ii, int64_t wi) { o[oi] += in[ii] * w[wi]; });
-  }
+  std::fill(out.begin(), out.end(), 0);
+  ring::conv2d_accumulate(out, input.data(), filter.data(), shape);
 }
 
 void EmulateProtocol::input(int party, std::span<Share> out, std::span<const int64_t> values) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "protocols/core/ring64.h"
 #include "protocols/core/shapes.h"
@@ -77,6 +78,7 @@ class EmulateProtocol {
 
   int parties_;
   uint64_t random_state_;
+  std::vector<uint64_t> scratch_;
 };
 
 }  // namespace mpvm::protocols

@@ -14,7 +14,8 @@ EmulateRun run_emulate(const bytecode::Program& program, std::map<int, std::vect
   protocols::EmulateProtocol protocol(parties, seed);
   vm::PrivateInputs private_inputs(std::move(inputs));
   std::ostringstream out;
-  vm::Interpreter interpreter(program, protocol, private_inputs, out, options);
+  vm::StreamOutput sink(out);
+  vm::Interpreter interpreter(program, protocol, private_inputs, sink, options);
   EmulateRun run;
   run.statistics = interpreter.run();
   run.output = out.str();

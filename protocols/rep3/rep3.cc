@@ -1,0 +1,225 @@
+#include "protocols/rep3/rep3.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "base/errors.h"
+#include "protocols/core/ring_kernels.h"
+
+namespace mpvm::protocols {
+namespace {
+
+crypto::Prg exchange_keys(net::Transport& transport, int me, crypto::Prg& own) {
+  // Party i sends k_i to party i-1 and receives k_{i+1} from party i+1: one round.
+  const crypto::PrgKey mine = crypto::random_key();
+  crypto::PrgKey theirs{};
+  own = crypto::Prg(mine);
+  transport.exchange(std::array{net::Outgoing{(me + 2) % 3, mine}}, std::array{net::Incoming{(me + 1) % 3, theirs}});
+  return crypto::Prg(theirs);
+}
+
+}  // namespace
+
+Rep3Protocol::Rep3Protocol(net::Transport& transport)
+    : transport_(transport),
+      me_(transport.party()),
+      next_party_((me_ + 1) % 3),
+      previous_party_((me_ + 2) % 3),
+      own_prg_(crypto::PrgKey{}),
+      next_prg_(crypto::PrgKey{}) {
+  if (transport.parties() != 3) throw InputError(fmt::format("rep3 runs with exactly 3 parties, not {}", transport.parties()));
+  next_prg_ = exchange_keys(transport, me_, own_prg_);
+}
+
+void Rep3Protocol::reshare(std::span<uint64_t> z, std::span<Share> out) {
+  // A fresh zero-sharing alpha_i = F(k_i) - F(k_{i+1}): the three sum to zero, and it
+  // masks each z_i so that the message reveals nothing. Drawn in cache-sized chunks.
+  constexpr std::size_t kChunk = 1024;
+  uint64_t own[kChunk], next[kChunk];
+  for (std::size_t start = 0; start < z.size(); start += kChunk) {
+    const std::size_t count = std::min(kChunk, z.size() - start);
+    own_prg_.fill(std::span<uint64_t>(own, count));
+    next_prg_.fill(std::span<uint64_t>(next, count));
+    uint64_t* chunk = z.data() + start;
+    for (std::size_t k = 0; k < count; ++k) chunk[k] += own[k] - next[k];
+  }
+  scratch_b_.resize(z.size());
+  transport_.exchange(std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(z))}},
+                      std::array{net::Incoming{next_party_, net::as_writable_bytes(std::span<uint64_t>(scratch_b_))}});
+  for (std::size_t k = 0; k < z.size(); ++k) out[k] = {z[k], scratch_b_[k]};
+}
+
+void Rep3Protocol::mul(std::span<Share> out, std::span<const Share> a, std::span<const Share> b) {
+  // z_i = x_i y_i + x_i y_{i+1} + x_{i+1} y_i: the three z_i sum to x*y.
+  scratch_a_.resize(out.size());
+  for (std::size_t k = 0; k < out.size(); ++k)
+    scratch_a_[k] = a[k].first * (b[k].first + b[k].second) + a[k].second * b[k].first;
+  reshare(scratch_a_, out);
+}
+
+void Rep3Protocol::dot(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, int64_t length) {
+  // The cross terms of every product are summed locally; only the sum is reshared.
+  scratch_a_.assign(out.size(), 0);
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    uint64_t sum = 0;
+    const std::size_t base = k * static_cast<std::size_t>(length);
+    for (int64_t j = 0; j < length; ++j) {
+      const Share& x = a[base + j];
+      const Share& y = b[base + j];
+      sum += x.first * (y.first + y.second) + x.second * y.first;
+    }
+    scratch_a_[k] = sum;
+  }
+  reshare(scratch_a_, out);
+}
+
+void Rep3Protocol::split(std::span<const Share> shares, std::vector<uint64_t>& first, std::vector<uint64_t>& second) {
+  first.resize(shares.size());
+  second.resize(shares.size());
+  for (std::size_t k = 0; k < shares.size(); ++k) first[k] = shares[k].first, second[k] = shares[k].second;
+}
+
+void Rep3Protocol::matmul(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, const MatmulShape& shape) {
+  // z = A_i (B_i + B_{i+1}) + A_{i+1} B_i, with the shared ring kernels; one reshare per
+  // output element.
+  std::vector<uint64_t> a_first, a_second, b_first, b_second;
+  split(a, a_first, a_second);
+  split(b, b_first, b_second);
+  std::vector<uint64_t> b_sum(b_first.size());
+  for (std::size_t k = 0; k < b_sum.size(); ++k) b_sum[k] = b_first[k] + b_second[k];
+  scratch_a_.assign(out.size(), 0);
+  ring::matmul_accumulate(scratch_a_, a_first.data(), b_sum.data(), shape);
+  ring::matmul_accumulate(scratch_a_, a_second.data(), b_first.data(), shape);
+  reshare(scratch_a_, out);
+}
+
+void Rep3Protocol::matmul_clear(std::span<Share> out, std::span<const Share> a, std::span<const Clear> b,
+                                const MatmulShape& shape) {
+  // Linear in the shares: each component is multiplied by the public matrix. No message.
+  std::vector<uint64_t> a_first, a_second;
+  split(a, a_first, a_second);
+  std::vector<uint64_t> first(out.size(), 0), second(out.size(), 0);
+  ring::matmul_accumulate(first, a_first.data(), b.data(), shape);
+  ring::matmul_accumulate(second, a_second.data(), b.data(), shape);
+  for (std::size_t k = 0; k < out.size(); ++k) out[k] = {first[k], second[k]};
+}
+
+void Rep3Protocol::conv2d(std::span<Share> out, std::span<const Share> input, std::span<const Share> filter,
+                          const Conv2dShape& shape) {
+  std::vector<uint64_t> in_first, in_second, w_first, w_second;
+  split(input, in_first, in_second);
+  split(filter, w_first, w_second);
+  std::vector<uint64_t> w_sum(w_first.size());
+  for (std::size_t k = 0; k < w_sum.size(); ++k) w_sum[k] = w_first[k] + w_second[k];
+  scratch_a_.assign(out.size(), 0);
+  ring::conv2d_accumulate(scratch_a_, in_first.data(), w_sum.data(), shape);
+  ring::conv2d_accumulate(scratch_a_, in_second.data(), w_first.data(), shape);
+  reshare(scratch_a_, out);
+}
+
+void Rep3Protocol::input(int party, std::span<Share> out, std::span<const int64_t> values) {
+  if (party < 0 || party > 2) throw RuntimeError(fmt::format("party {} does not exist (rep3 has parties 0, 1, 2)", party));
+  // The owner p draws x_p = F(k_p) (party p-1 draws it too), sets x_{p+1} = v - x_p and
+  // sends it to party p+1; x_{p+2} = 0. One ring element per value, to one party.
+  const std::size_t n = out.size();
+  if (me_ == party) {
+    scratch_a_.resize(n);
+    own_prg_.fill(std::span<uint64_t>(scratch_a_));
+    scratch_b_.resize(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      scratch_b_[k] = static_cast<uint64_t>(values[k]) - scratch_a_[k];
+      out[k] = {scratch_a_[k], scratch_b_[k]};
+    }
+    transport_.send(next_party_, net::as_bytes(std::span<const uint64_t>(scratch_b_)));
+  } else if (me_ == (party + 1) % 3) {
+    scratch_a_.resize(n);
+    transport_.receive(previous_party_, net::as_writable_bytes(std::span<uint64_t>(scratch_a_)));
+    for (std::size_t k = 0; k < n; ++k) out[k] = {scratch_a_[k], 0};
+  } else {
+    scratch_a_.resize(n);
+    next_prg_.fill(std::span<uint64_t>(scratch_a_));
+    for (std::size_t k = 0; k < n; ++k) out[k] = {0, scratch_a_[k]};
+  }
+}
+
+void Rep3Protocol::random(std::span<Share> out) {
+  // x_j = F(k_j): party i computes x_i and x_{i+1} from its two keys. No message.
+  scratch_a_.resize(out.size());
+  scratch_b_.resize(out.size());
+  own_prg_.fill(std::span<uint64_t>(scratch_a_));
+  next_prg_.fill(std::span<uint64_t>(scratch_b_));
+  for (std::size_t k = 0; k < out.size(); ++k) out[k] = {scratch_a_[k], scratch_b_[k]};
+}
+
+void Rep3Protocol::open(std::span<Clear> out, std::span<const Share> a) {
+  // Party i lacks x_{i+2}, which party i+1 holds as its second component.
+  scratch_a_.resize(a.size());
+  scratch_b_.resize(a.size());
+  for (std::size_t k = 0; k < a.size(); ++k) scratch_a_[k] = a[k].second;
+  transport_.exchange(std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(scratch_a_))}},
+                      std::array{net::Incoming{next_party_, net::as_writable_bytes(std::span<uint64_t>(scratch_b_))}});
+  for (std::size_t k = 0; k < a.size(); ++k) out[k] = a[k].first + a[k].second + scratch_b_[k];
+}
+
+bool Rep3Protocol::open_to(int party, std::span<Clear> out, std::span<const Share> a) {
+  if (party < 0 || party > 2) throw RuntimeError(fmt::format("party {} does not exist (rep3 has parties 0, 1, 2)", party));
+  scratch_a_.resize(a.size());
+  if (me_ == (party + 1) % 3) {
+    for (std::size_t k = 0; k < a.size(); ++k) scratch_a_[k] = a[k].second;
+    transport_.send(party, net::as_bytes(std::span<const uint64_t>(scratch_a_)));
+    return false;
+  }
+  if (me_ != party) return false;
+  transport_.receive(next_party_, net::as_writable_bytes(std::span<uint64_t>(scratch_a_)));
+  for (std::size_t k = 0; k < a.size(); ++k) out[k] = a[k].first + a[k].second + scratch_a_[k];
+  return true;
+}
+
+void Rep3Protocol::truncpr(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits) {
+  // ABY3 §5.1.1 (Pi_trunc1), from the two-party local truncation of SecureML
+  // (Mohassel-Zhang, S&P 2017, §4.1, Theorem 1). View x as y + x_2 with y = x_0 + x_1,
+  // known to party 0, and x_2 known to parties 1 and 2. Party 0 truncates y; parties 1 and
+  // 2 compute -((-x_2) >> m). Their sum is floor(x / 2^m) or that plus one, except with
+  // probability at most 2^(bits + 1 - 64) per lane, when it is wrong by about 2^(64 - m).
+  // Then re-share: x'_2 = x_2' (parties 1, 2), x'_1 = r from k_1 (parties 0, 1), and party 0
+  // sends x'_0 = y' - r to party 2. One round, one element per lane from party 0.
+  (void)bits;
+  const std::size_t n = out.size();
+  if (m == 0) {
+    std::copy(a.begin(), a.end(), out.begin());
+    return;
+  }
+  auto truncate_negated = [m](uint64_t x2) { return 0 - ((0 - x2) >> m); };
+  scratch_a_.resize(n);
+  if (me_ == 0) {
+    next_prg_.fill(std::span<uint64_t>(scratch_a_));  // r, from k_1
+    scratch_b_.resize(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      const uint64_t y = (a[k].first + a[k].second) >> m;
+      scratch_b_[k] = y - scratch_a_[k];
+      out[k] = {scratch_b_[k], scratch_a_[k]};
+    }
+    transport_.send(2, net::as_bytes(std::span<const uint64_t>(scratch_b_)));
+  } else if (me_ == 1) {
+    own_prg_.fill(std::span<uint64_t>(scratch_a_));  // r, from k_1
+    for (std::size_t k = 0; k < n; ++k) out[k] = {scratch_a_[k], truncate_negated(a[k].second)};
+  } else {
+    transport_.receive(0, net::as_writable_bytes(std::span<uint64_t>(scratch_a_)));
+    for (std::size_t k = 0; k < n; ++k) out[k] = {truncate_negated(a[k].first), scratch_a_[k]};
+  }
+}
+
+// Comparison and exact truncation need the non-linear toolbox (random bits, bit
+// decomposition), which comes with the next issue; until then rep3 refuses them plainly.
+void Rep3Protocol::ltz(std::span<Share>, std::span<const Share>, unsigned) {
+  throw RuntimeError("rep3 does not support ltz yet (the comparison layer is not built); run this program under emulate");
+}
+void Rep3Protocol::eqz(std::span<Share>, std::span<const Share>, unsigned) {
+  throw RuntimeError("rep3 does not support eqz yet (the comparison layer is not built); run this program under emulate");
+}
+void Rep3Protocol::trunc(std::span<Share>, std::span<const Share>, unsigned, unsigned) {
+  throw RuntimeError("rep3 does not support exact trunc yet (use truncpr, or emulate)");
+}
+
+}  // namespace mpvm::protocols

@@ -1,0 +1,115 @@
+// rep3: three-party replicated secret sharing over Z_2^64, passive adversary, honest
+// majority (Araki, Furukawa, Lindell, Nof, Ohara, "High-throughput semi-honest secure
+// three-party computation with an honest majority", CCS 2016; Mohassel-Rindal, "ABY3",
+// CCS 2018).
+//
+// A secret x is split as x = x_0 + x_1 + x_2 (mod 2^64); party i holds the pair
+// (x_i, x_{i+1}), indices mod 3. Any two parties can reconstruct; any one party's pair is
+// uniformly random, whatever x is.
+//
+// Correlated randomness without messages (Araki et al. §2.2): party i samples an AES key
+// k_i and gives it to party i-1, so party i holds k_i ("own") and k_{i+1} ("next"). Both
+// holders of a key draw its stream in the same order: every operation below draws the
+// same amount from a key at both of its holders.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "protocols/core/ring64.h"
+#include "protocols/core/shapes.h"
+#include "protocols/core/statistics.h"
+#include "protocols/crypto/prg.h"
+#include "protocols/net/transport.h"
+
+namespace mpvm::protocols {
+
+// Party i's view of a secret: (x_i, x_{i+1}).
+struct ReplicatedShare {
+  uint64_t first;   // x_i
+  uint64_t second;  // x_{i+1}
+};
+
+class Rep3Protocol {
+ public:
+  using Domain = Ring64;
+  using Clear = Ring64::Value;
+  using Share = ReplicatedShare;
+  static constexpr const char* kName = "rep3";
+
+  // Runs the key setup over `transport` (one round in the setup phase).
+  explicit Rep3Protocol(net::Transport& transport);
+
+  int party_count() const { return 3; }
+  bool plays(int party) const { return party == me_; }
+  int party() const { return me_; }
+
+  // ---- local operations: a public constant c is the sharing (c, 0, 0) ----
+  void constant(std::span<Share> out, Clear v) {
+    for (Share& x : out) x = {me_ == 0 ? v : 0, me_ == 2 ? v : 0};
+  }
+  void add(std::span<Share> out, std::span<const Share> a, std::span<const Share> b) {
+    for (std::size_t k = 0; k < out.size(); ++k) out[k] = {a[k].first + b[k].first, a[k].second + b[k].second};
+  }
+  void sub(std::span<Share> out, std::span<const Share> a, std::span<const Share> b) {
+    for (std::size_t k = 0; k < out.size(); ++k) out[k] = {a[k].first - b[k].first, a[k].second - b[k].second};
+  }
+  void add_clear(std::span<Share> out, std::span<const Share> a, std::span<const Clear> c) {
+    for (std::size_t k = 0; k < out.size(); ++k) out[k] = add_public(a[k], c[k]);
+  }
+  void sub_clear(std::span<Share> out, std::span<const Share> a, std::span<const Clear> c) {
+    for (std::size_t k = 0; k < out.size(); ++k) out[k] = add_public(a[k], 0 - c[k]);
+  }
+  void clear_sub(std::span<Share> out, std::span<const Clear> c, std::span<const Share> a) {
+    for (std::size_t k = 0; k < out.size(); ++k) out[k] = add_public({0 - a[k].first, 0 - a[k].second}, c[k]);
+  }
+  void mul_clear(std::span<Share> out, std::span<const Share> a, std::span<const Clear> c) {
+    for (std::size_t k = 0; k < out.size(); ++k) out[k] = {a[k].first * c[k], a[k].second * c[k]};
+  }
+  void add_scalar(std::span<Share> out, std::span<const Share> a, Clear v) {
+    for (std::size_t k = 0; k < out.size(); ++k) out[k] = add_public(a[k], v);
+  }
+  void mul_scalar(std::span<Share> out, std::span<const Share> a, Clear v) {
+    for (std::size_t k = 0; k < out.size(); ++k) out[k] = {a[k].first * v, a[k].second * v};
+  }
+
+  // ---- interactive operations: one round each ----
+  void mul(std::span<Share> out, std::span<const Share> a, std::span<const Share> b);
+  void dot(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, int64_t length);
+  void matmul(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, const MatmulShape& shape);
+  void matmul_clear(std::span<Share> out, std::span<const Share> a, std::span<const Clear> b, const MatmulShape& shape);
+  void conv2d(std::span<Share> out, std::span<const Share> input, std::span<const Share> filter, const Conv2dShape& shape);
+  void input(int party, std::span<Share> out, std::span<const int64_t> values);
+  void random(std::span<Share> out);
+  void open(std::span<Clear> out, std::span<const Share> a);
+  bool open_to(int party, std::span<Clear> out, std::span<const Share> a);
+  void truncpr(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits);
+  void ltz(std::span<Share> out, std::span<const Share> a, unsigned bits);
+  void eqz(std::span<Share> out, std::span<const Share> a, unsigned bits);
+  void trunc(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits);
+  void check() {}  // passive: nothing to verify
+  CommunicationCounters counters() const { return transport_.total(); }
+
+ private:
+  // x_0 is the component a public value is added to: party 0 holds it first, party 2 second.
+  Share add_public(Share x, Clear v) const {
+    return {x.first + (me_ == 0 ? v : 0), x.second + (me_ == 2 ? v : 0)};
+  }
+  // Turns additive shares z_i of a product (z_0 + z_1 + z_2 = result) into replicated
+  // shares: add a zero-sharing, send z_i to party i-1, receive z_{i+1} from party i+1
+  // (Araki et al. §2.2, "multiplication"). One round, 8 bytes per element per party.
+  void reshare(std::span<uint64_t> z, std::span<Share> out);
+  // Splits shares into their two component arrays (for the local matrix kernels).
+  static void split(std::span<const Share> shares, std::vector<uint64_t>& first, std::vector<uint64_t>& second);
+
+  net::Transport& transport_;
+  int me_;
+  int next_party_;
+  int previous_party_;
+  crypto::Prg own_prg_;   // k_i, also held by party i-1
+  crypto::Prg next_prg_;  // k_{i+1}, also held by party i+1
+  std::vector<uint64_t> scratch_a_, scratch_b_, scratch_c_;
+};
+
+}  // namespace mpvm::protocols

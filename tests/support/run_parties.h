@@ -1,0 +1,36 @@
+// Test support: run a program under a networked back-end with every party as a thread of
+// this process, over the in-memory transport, and merge the parties' printed text in
+// program order exactly as the local launcher does.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bytecode/program.h"
+#include "protocols/net/transport.h"
+#include "vm/interpreter.h"
+
+namespace mpvm::testing {
+
+struct PartiesRun {
+  std::string output;                       // merged, as `mpvm run` would print it
+  std::vector<vm::RunStatistics> statistics;  // per party
+  std::vector<protocols::CommunicationCounters> online;  // per party, online phase
+  std::vector<std::string> errors;          // per party: "" or the error message
+};
+
+// Runs one party: builds the protocol on `transport` and interprets the program.
+using PartyBody = std::function<vm::RunStatistics(net::Transport& transport, const bytecode::Program& program,
+                                                  vm::PrivateInputs& inputs, vm::ProgramOutput& output)>;
+
+PartiesRun run_parties(int parties, const bytecode::Program& program, const std::map<int, std::vector<int64_t>>& inputs,
+                       const PartyBody& body);
+
+// The PartyBody of rep3.
+PartyBody rep3_party();
+
+}  // namespace mpvm::testing
