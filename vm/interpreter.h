@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "base/errors.h"
+#include "base/huge_page_allocator.h"
 #include "bytecode/program.h"
 #include "bytecode/text.h"
 #include "protocols/core/protocol_concept.h"
@@ -220,9 +221,9 @@ class Interpreter {
   uint64_t print_sequence_ = 0;
   RunOptions options_;
 
-  std::vector<Share> secret_;
-  std::vector<Clear> clear_;
-  std::vector<int64_t> integer_;
+  LargeVector<Share> secret_;
+  LargeVector<Clear> clear_;
+  LargeVector<int64_t> integer_;
   Memory<Share> secret_memory_;
   Memory<Clear> clear_memory_;
   Memory<int64_t> integer_memory_;

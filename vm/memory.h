@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "base/errors.h"
+#include "base/huge_page_allocator.h"
 
 namespace mpvm::vm {
 
@@ -51,7 +52,7 @@ class Memory {
 
   char bank_;
   uint64_t limit_;
-  std::vector<T> cells_;
+  LargeVector<T> cells_;
 };
 
 }  // namespace mpvm::vm

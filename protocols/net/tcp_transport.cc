@@ -107,7 +107,7 @@ FileDescriptor connect_with_retry(const Endpoint& endpoint, Clock::time_point de
 std::string TcpTransport::describe(int peer) const { return fmt::format("party {} ({})", peer, hosts_[peer].to_string()); }
 
 void TcpTransport::fail(int peer, const std::string& what) const {
-  throw NetworkError(fmt::format("party {}: {} {}", party(), describe(peer), what));
+  throw NetworkError(fmt::format("{} {}", describe(peer), what));
 }
 
 TcpTransport::TcpTransport(int party, std::vector<Endpoint> hosts, FileDescriptor listener, const TcpOptions& options)
@@ -129,11 +129,11 @@ TcpTransport::TcpTransport(int party, std::vector<Endpoint> hosts, FileDescripto
   mine.fingerprint = options.fingerprint;
   auto check_theirs = [&](const Handshake& theirs, int expected_peer) {
     if (std::memcmp(theirs.magic, kHandshakeMagic, sizeof theirs.magic) != 0)
-      throw NetworkError(fmt::format("party {}: a connection that is not an mpvm party reached this port", party));
+      throw NetworkError("a connection that is not an mpvm party reached this port");
     const int peer = static_cast<int>(theirs.party);
     if (peer < 0 || peer >= n || theirs.parties != mine.parties || (expected_peer >= 0 && peer != expected_peer))
-      throw NetworkError(fmt::format("party {}: the peer at a connection claims to be party {} of {}; expected {} of {}",
-                                     party, theirs.party, theirs.parties, expected_peer >= 0 ? expected_peer : peer, n));
+      throw NetworkError(fmt::format("a peer claims to be party {} of {}; expected party {} of {}", theirs.party,
+                                     theirs.parties, expected_peer >= 0 ? expected_peer : peer, n));
     if (theirs.fingerprint != mine.fingerprint)
       fail(peer, "runs a different program or protocol (fingerprints differ): every party must run the same .bc");
     return peer;
@@ -159,7 +159,7 @@ TcpTransport::TcpTransport(int party, std::vector<Endpoint> hosts, FileDescripto
       std::string missing;
       for (int peer = party + 1; peer < n; ++peer)
         if (!sockets_[peer]) missing += (missing.empty() ? "" : ", ") + describe(peer);
-      throw NetworkError(fmt::format("party {}: {} did not connect within {} s", party, missing, options.timeout_seconds));
+      throw NetworkError(fmt::format("{} did not connect within {} s", missing, options.timeout_seconds));
     }
     FileDescriptor fd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
     if (!fd) {
@@ -168,10 +168,10 @@ TcpTransport::TcpTransport(int party, std::vector<Endpoint> hosts, FileDescripto
     }
     Handshake theirs{};
     if (!transfer_all(fd.get(), reinterpret_cast<uint8_t*>(&theirs), sizeof theirs, false, deadline))
-      throw NetworkError(fmt::format("party {}: a peer closed the connection during the handshake", party));
+      throw NetworkError("a peer closed the connection during the handshake");
     const int peer = check_theirs(theirs, -1);
     if (peer <= party || sockets_[peer])
-      throw NetworkError(fmt::format("party {}: unexpected second connection from party {}", party, peer));
+      throw NetworkError(fmt::format("unexpected second connection from party {}", peer));
     if (!transfer_all(fd.get(), reinterpret_cast<uint8_t*>(&mine), sizeof mine, true, deadline))
       fail(peer, "closed the connection during the handshake");
     tune(fd.get());

@@ -80,18 +80,22 @@ void Rep3Protocol::split(std::span<const Share> shares, std::vector<uint64_t>& f
   for (std::size_t k = 0; k < shares.size(); ++k) first[k] = shares[k].first, second[k] = shares[k].second;
 }
 
-void Rep3Protocol::matmul(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, const MatmulShape& shape) {
-  // z = A_i (B_i + B_{i+1}) + A_{i+1} B_i, with the shared ring kernels; one reshare per
-  // output element.
+template <class Kernel>
+void Rep3Protocol::bilinear(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, Kernel kernel) {
+  // For any product bilinear in (a, b): z = P(a_i, b_i + b_{i+1}) + P(a_{i+1}, b_i) are
+  // additive shares of P(a, b) (the same cross terms as muls); one reshare per output.
   std::vector<uint64_t> a_first, a_second, b_first, b_second;
   split(a, a_first, a_second);
   split(b, b_first, b_second);
-  std::vector<uint64_t> b_sum(b_first.size());
-  for (std::size_t k = 0; k < b_sum.size(); ++k) b_sum[k] = b_first[k] + b_second[k];
+  for (std::size_t k = 0; k < b_first.size(); ++k) b_second[k] += b_first[k];  // now b_i + b_{i+1}
   scratch_a_.assign(out.size(), 0);
-  ring::matmul_accumulate(scratch_a_, a_first.data(), b_sum.data(), shape);
-  ring::matmul_accumulate(scratch_a_, a_second.data(), b_first.data(), shape);
+  kernel(std::span<uint64_t>(scratch_a_), a_first.data(), b_second.data());
+  kernel(std::span<uint64_t>(scratch_a_), a_second.data(), b_first.data());
   reshare(scratch_a_, out);
+}
+
+void Rep3Protocol::matmul(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, const MatmulShape& shape) {
+  bilinear(out, a, b, [&](std::span<uint64_t> z, const uint64_t* x, const uint64_t* y) { ring::matmul_accumulate(z, x, y, shape); });
 }
 
 void Rep3Protocol::matmul_clear(std::span<Share> out, std::span<const Share> a, std::span<const Clear> b,
@@ -107,15 +111,8 @@ void Rep3Protocol::matmul_clear(std::span<Share> out, std::span<const Share> a, 
 
 void Rep3Protocol::conv2d(std::span<Share> out, std::span<const Share> input, std::span<const Share> filter,
                           const Conv2dShape& shape) {
-  std::vector<uint64_t> in_first, in_second, w_first, w_second;
-  split(input, in_first, in_second);
-  split(filter, w_first, w_second);
-  std::vector<uint64_t> w_sum(w_first.size());
-  for (std::size_t k = 0; k < w_sum.size(); ++k) w_sum[k] = w_first[k] + w_second[k];
-  scratch_a_.assign(out.size(), 0);
-  ring::conv2d_accumulate(scratch_a_, in_first.data(), w_sum.data(), shape);
-  ring::conv2d_accumulate(scratch_a_, in_second.data(), w_first.data(), shape);
-  reshare(scratch_a_, out);
+  bilinear(out, input, filter,
+           [&](std::span<uint64_t> z, const uint64_t* x, const uint64_t* w) { ring::conv2d_accumulate(z, x, w, shape); });
 }
 
 void Rep3Protocol::input(int party, std::span<Share> out, std::span<const int64_t> values) {

@@ -17,6 +17,7 @@
 #include <span>
 #include <vector>
 
+#include "base/huge_page_allocator.h"
 #include "protocols/core/ring64.h"
 #include "protocols/core/shapes.h"
 #include "protocols/core/statistics.h"
@@ -100,6 +101,10 @@ class Rep3Protocol {
   // shares: add a zero-sharing, send z_i to party i-1, receive z_{i+1} from party i+1
   // (Araki et al. §2.2, "multiplication"). One round, 8 bytes per element per party.
   void reshare(std::span<uint64_t> z, std::span<Share> out);
+  // out = P(a, b) for a product P bilinear in its operands, given by a ring kernel that
+  // accumulates P(x, y) of plain arrays into z.
+  template <class Kernel>
+  void bilinear(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, Kernel kernel);
   // Splits shares into their two component arrays (for the local matrix kernels).
   static void split(std::span<const Share> shares, std::vector<uint64_t>& first, std::vector<uint64_t>& second);
 
@@ -109,7 +114,7 @@ class Rep3Protocol {
   int previous_party_;
   crypto::Prg own_prg_;   // k_i, also held by party i-1
   crypto::Prg next_prg_;  // k_{i+1}, also held by party i+1
-  std::vector<uint64_t> scratch_a_, scratch_b_, scratch_c_;
+  LargeVector<uint64_t> scratch_a_, scratch_b_, scratch_c_;
 };
 
 }  // namespace mpvm::protocols

@@ -17,13 +17,9 @@
 #include "bytecode/program.h"
 #include "compiler_lite/assembler.h"
 #include "compiler_lite/disassembler.h"
+#include "tests/support/valid_programs.h"
 
 namespace mpvm::testing {
-
-// Defined in test_bytecode.cc (same test binary): random programs the verifier accepts,
-// and field-by-field program equality.
-bytecode::Program random_valid_program(std::mt19937_64& rng, std::size_t length);
-::testing::AssertionResult programs_equal(const bytecode::Program& a, const bytecode::Program& b);
 
 namespace {
 

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "base/errors.h"
@@ -21,7 +22,7 @@ class PrivateInputFiles : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(directory_); }
   void write(int party, const std::string& text) {
-    std::ofstream(directory_ / ("P" + std::to_string(party) + ".in")) << text;
+    std::ofstream(directory_ / fmt::format("P{}.in", party)) << text;
   }
   std::filesystem::path directory_;
 };
