@@ -207,16 +207,4 @@ void Rep3Protocol::truncpr(std::span<Share> out, std::span<const Share> a, unsig
   }
 }
 
-// Comparison and exact truncation need the non-linear toolbox (random bits, bit
-// decomposition), which comes with the next issue; until then rep3 refuses them plainly.
-void Rep3Protocol::ltz(std::span<Share>, std::span<const Share>, unsigned) {
-  throw RuntimeError("rep3 does not support ltz yet (the comparison layer is not built); run this program under emulate");
-}
-void Rep3Protocol::eqz(std::span<Share>, std::span<const Share>, unsigned) {
-  throw RuntimeError("rep3 does not support eqz yet (the comparison layer is not built); run this program under emulate");
-}
-void Rep3Protocol::trunc(std::span<Share>, std::span<const Share>, unsigned, unsigned) {
-  throw RuntimeError("rep3 does not support exact trunc yet (use truncpr, or emulate)");
-}
-
 }  // namespace mpvm::protocols

@@ -23,6 +23,7 @@
 #include "protocols/core/statistics.h"
 #include "protocols/crypto/prg.h"
 #include "protocols/net/transport.h"
+#include "protocols/rep3/binary.h"
 
 namespace mpvm::protocols {
 
@@ -86,6 +87,8 @@ class Rep3Protocol {
   void open(std::span<Clear> out, std::span<const Share> a);
   bool open_to(int party, std::span<Clear> out, std::span<const Share> a);
   void truncpr(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits);
+  // Comparison and exact truncation (comparison.cc): local share splitting, a packed
+  // binary carry tree, bit injection. ltz: ceil(log2(bits-1)) + 4 rounds.
   void ltz(std::span<Share> out, std::span<const Share> a, unsigned bits);
   void eqz(std::span<Share> out, std::span<const Share> a, unsigned bits);
   void trunc(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits);
@@ -105,6 +108,34 @@ class Rep3Protocol {
   // accumulates P(x, y) of plain arrays into z.
   template <class Kernel>
   void bilinear(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, Kernel kernel);
+  // ---- the binary layer (comparison.cc) ----
+  // The carry out of positions [0, positions) of a + b, for binary-shared words a, b:
+  // `generate` bit 0 holds it when carries() returns.
+  // A carry (or, without generate, an AND of all bits) over `positions` positions per
+  // value, kept as streams of `width` bits per value (rep3/binary.h).
+  struct CarryJob {
+    unsigned positions;
+    unsigned width;
+    rep3::BitWords generate;
+    rep3::BitWords propagate;
+  };
+  // XORs a public stream into the shared words (component 0).
+  void xor_public(rep3::BitWords& words, std::span<const uint64_t> mask) const;
+  // Every task's AND in one round.
+  void and_words(std::span<const rep3::AndTask> tasks);
+  // x = A + B: A = x_0 + x_1 + offset binary-shared by party 0 (one message to party 2),
+  // B = x_2 (or -x_2) binary-shared locally. With shift >= 0, also an arithmetic sharing of
+  // A >> shift in the same message.
+  void split(std::span<const Share> x, uint64_t offset, bool negate_b, int shift, rep3::BitWords& a, rep3::BitWords& b,
+             std::span<Share> a_shifted);
+  // The carry out of each job's low `positions` bits of a + b: g = a & b (one round), then
+  // combine_levels. The carry of value k ends in bit k of the job's generate stream.
+  void carries(std::span<CarryJob> jobs, const rep3::BitWords& a, const rep3::BitWords& b);
+  // The tree rounds: combine neighbouring (generate, propagate) positions until one is
+  // left; with need_generate false only propagate (an AND of all the bits) is kept.
+  void combine_levels(std::span<CarryJob> jobs, bool need_generate);
+  // Bit 0 of each shared word as an arithmetic 0/1 sharing. Two rounds.
+  void bits_to_arithmetic(const rep3::BitWords& bits, std::span<Share> out);
   // Splits shares into their two component arrays (for the local matrix kernels).
   static void split(std::span<const Share> shares, std::vector<uint64_t>& first, std::vector<uint64_t>& second);
 
@@ -114,7 +145,7 @@ class Rep3Protocol {
   int previous_party_;
   crypto::Prg own_prg_;   // k_i, also held by party i-1
   crypto::Prg next_prg_;  // k_{i+1}, also held by party i+1
-  LargeVector<uint64_t> scratch_a_, scratch_b_, scratch_c_;
+  LargeVector<uint64_t> scratch_a_, scratch_b_, scratch_c_, and_sent_, and_received_;
 };
 
 }  // namespace mpvm::protocols

@@ -76,7 +76,7 @@ class Generator {
     int b = range(n, kSecretRegisters);
     if (!(b + n <= a || a + n <= b)) b = a;
     const int c = range(std::min(n, kClearRegisters), kClearRegisters);
-    switch (pick(0, 13)) {
+    switch (pick(0, 16)) {
       case 0: emit("adds:{} s{}, s{}, s{}", n, output_range(n, {{a, n}, {b, n}}), a, b); break;
       case 1: emit("subs:{} s{}, s{}, s{}", n, output_range(n, {{a, n}, {b, n}}), a, b); break;
       case 2:
@@ -122,6 +122,10 @@ class Generator {
       case 13:
         if (options_.matrices) matrix_instruction();
         break;
+      // Comparisons and exact truncation with bits = 64 hold for any value.
+      case 14: emit("ltz:{} s{}, s{}, 64", n, output_range(n, {{a, n}}), a); break;
+      case 15: emit("eqz:{} s{}, s{}, 64", n, output_range(n, {{a, n}}), a); break;
+      case 16: emit("trunc:{} s{}, s{}, {}, 64", n, output_range(n, {{a, n}}), a, pick(1, 63)); break;
     }
   }
 

@@ -1,6 +1,7 @@
 // Test support: random programs for differential tests (a back-end against emulate).
 // The programs use only instructions whose result is deterministic and exact in Z_2^64
-// (no rands, no truncpr), print plenty, and read inputs from every party.
+// (no rands, no truncpr; comparisons at 64 bits), print plenty, and read inputs from
+// every party.
 #pragma once
 
 #include <cstdint>

@@ -1,0 +1,64 @@
+#include "protocols/rep3/binary.h"
+
+#include <algorithm>
+
+#if defined(__BMI2__)
+#include <immintrin.h>
+#endif
+
+namespace mpvm::protocols::rep3 {
+
+uint64_t even_bits(uint64_t x) {
+#if defined(__BMI2__)
+  return _pext_u64(x, 0x5555555555555555ULL);
+#else
+  // Morton decode: squeeze the even bits together, doubling the group size each step.
+  x &= 0x5555555555555555ULL;
+  x = (x | (x >> 1)) & 0x3333333333333333ULL;
+  x = (x | (x >> 2)) & 0x0f0f0f0f0f0f0f0fULL;
+  x = (x | (x >> 4)) & 0x00ff00ff00ff00ffULL;
+  x = (x | (x >> 8)) & 0x0000ffff0000ffffULL;
+  x = (x | (x >> 16)) & 0x00000000ffffffffULL;
+  return x;
+#endif
+}
+
+uint64_t odd_bits(uint64_t x) { return even_bits(x >> 1); }
+
+unsigned next_power_of_two(unsigned n) {
+  unsigned w = 1;
+  while (w < n) w *= 2;
+  return w;
+}
+
+std::size_t stream_words(std::size_t values, unsigned width) {
+  const std::size_t words = (values * width + 63) / 64;
+  return words + (words % 2);
+}
+
+void pack_positions(std::span<const uint64_t> words, unsigned n, unsigned width, std::span<uint64_t> stream) {
+  std::fill(stream.begin(), stream.end(), 0);
+  const uint64_t mask = n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+  const unsigned pad = width - n;
+  for (std::size_t k = 0; k < words.size(); ++k) {
+    const std::size_t bit = k * width;  // w divides 64: a value never straddles two words
+    stream[bit / 64] |= ((words[k] & mask) << pad) << (bit % 64);
+  }
+}
+
+void split_halves(std::span<const uint64_t> stream, std::span<uint64_t> odd, std::span<uint64_t> even) {
+  for (std::size_t j = 0; j < odd.size(); ++j) {
+    const uint64_t low = stream[2 * j], high = stream[2 * j + 1];
+    odd[j] = odd_bits(low) | odd_bits(high) << 32;
+    even[j] = even_bits(low) | even_bits(high) << 32;
+  }
+}
+
+void padding_mask(std::size_t values, unsigned pad, unsigned width, std::span<uint64_t> stream) {
+  std::fill(stream.begin(), stream.end(), 0);
+  if (pad == 0) return;
+  const uint64_t ones = pad >= 64 ? ~uint64_t{0} : (uint64_t{1} << pad) - 1;
+  for (std::size_t k = 0; k < values; ++k) stream[k * width / 64] |= ones << (k * width % 64);
+}
+
+}  // namespace mpvm::protocols::rep3

@@ -1,0 +1,62 @@
+// Binary (XOR) replicated sharing for rep3, and dense bit streams for the carry trees.
+//
+// A shared word v = v_0 ^ v_1 ^ v_2; party i holds (v_i, v_{i+1}) (Araki et al. CCS 2016
+// work over any ring, Z_2 included). XOR and shifts are local; AND costs one bit per
+// party per gate and one round for any number of gates (the same reshare as arithmetic
+// multiplication, with a zero-sharing from the PRGs).
+//
+// The carry trees keep their bits in dense streams: value k's positions occupy bits
+// [k*w, (k+1)*w) of the stream, w a power of two. Then taking the odd or even positions
+// of every value at once is a word-parallel bit gather, and an AND round works on whole
+// words: no per-value packing.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "base/huge_page_allocator.h"
+
+namespace mpvm::protocols::rep3 {
+
+struct BitWords {
+  LargeVector<uint64_t> first;   // v_i
+  LargeVector<uint64_t> second;  // v_{i+1}
+
+  std::size_t size() const { return first.size(); }
+  void assign(std::size_t n, uint64_t value = 0) {
+    first.assign(n, value);
+    second.assign(n, value);
+  }
+};
+
+// One AND of a round: out = x & y, word by word (all three the same length).
+struct AndTask {
+  const BitWords* x;
+  const BitWords* y;
+  BitWords* out;
+};
+
+// Every even-position bit of a word gathered into the low 32 bits, in order; and every
+// odd-position bit.
+uint64_t even_bits(uint64_t word);
+uint64_t odd_bits(uint64_t word);
+
+unsigned next_power_of_two(unsigned n);
+
+// Words of a stream holding `values` values of width w, rounded up to an even count so a
+// stream can always be halved.
+std::size_t stream_words(std::size_t values, unsigned width);
+
+// Stream of width w from the low n bits of each word, placed at the top of each value's
+// w positions (the w - n positions below are left 0).
+void pack_positions(std::span<const uint64_t> words, unsigned n, unsigned width, std::span<uint64_t> stream);
+
+// For a stream of even width: the odd positions of every value (the "high" halves of the
+// pairs) and the even ones, as streams of half the width.
+void split_halves(std::span<const uint64_t> stream, std::span<uint64_t> odd, std::span<uint64_t> even);
+
+// The public stream with ones in each value's low `pad` positions (width w), for `values`
+// values: the identity (generate 0, propagate 1) below the real positions.
+void padding_mask(std::size_t values, unsigned pad, unsigned width, std::span<uint64_t> stream);
+
+}  // namespace mpvm::protocols::rep3
