@@ -17,7 +17,7 @@ vm::RunStatistics interpret(Protocol& protocol, const PartyContext& context) {
 
 vm::RunStatistics run_rep3(net::Transport& transport, const PartyContext& context) {
   transport.set_phase(net::Phase::setup);
-  protocols::Rep3Protocol protocol(transport);
+  protocols::Rep3Protocol protocol(transport, context.nonlinear);
   transport.set_phase(net::Phase::online);
   return interpret(protocol, context);
 }
@@ -43,7 +43,7 @@ const BackendInfo& find_backend(std::string_view name) {
 }
 
 vm::RunStatistics run_emulate(const PartyContext& context, int parties, uint64_t seed) {
-  protocols::EmulateProtocol protocol(parties, seed);
+  protocols::EmulateProtocol protocol(parties, seed, context.nonlinear);
   return interpret(protocol, context);
 }
 

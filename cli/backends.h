@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "bytecode/program.h"
+#include "protocols/core/nonlinear_path.h"
 #include "protocols/net/transport.h"
 #include "vm/interpreter.h"
 #include "vm/private_inputs.h"
@@ -21,6 +22,7 @@ struct PartyContext {
   vm::PrivateInputs& inputs;
   vm::ProgramOutput& output;
   vm::RunOptions options;
+  protocols::NonlinearPath nonlinear = protocols::NonlinearPath::native;
 };
 
 // Runs one party of a networked back-end over an established transport: the

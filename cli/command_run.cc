@@ -3,6 +3,7 @@
 // (networked back-ends, the default), or as one party of a deployment (--party, --hosts).
 // Statistics go to stderr, and as JSON to --json.
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -35,6 +36,7 @@ struct RunCommandOptions {
   std::string hosts;
   uint16_t base_port = 0;
   double timeout = 60;
+  protocols::NonlinearPath nonlinear = protocols::NonlinearPath::native;
 };
 
 int choose_party_count(const BackendInfo& backend, const bytecode::Program& program, int requested) {
@@ -72,7 +74,7 @@ void run(const RunCommandOptions& options) {
     vm::PrivateInputs inputs(options.inputs);
     vm::StreamOutput output(std::cout);
     PartyReport report;
-    report.statistics = run_emulate(PartyContext{program, inputs, output, run_options}, parties,
+    report.statistics = run_emulate(PartyContext{program, inputs, output, run_options, options.nonlinear}, parties,
                                     options.seed ? *options.seed : std::random_device{}());
     report.phases[static_cast<int>(net::Phase::online)] = report.statistics.communication;
     std::cout.flush();
@@ -82,7 +84,7 @@ void run(const RunCommandOptions& options) {
   }
 
   if (options.seed) throw InputError("--seed is for emulate: networked protocols draw their randomness from the OS");
-  const PartySetup setup{backend, program, options.inputs, run_options, options.timeout};
+  const PartySetup setup{backend, program, options.inputs, run_options, options.timeout, options.nonlinear};
   if (options.party || !options.hosts.empty()) {  // one party of a deployment
     if (!options.party || options.hosts.empty()) throw InputError("--party and --hosts go together");
     std::vector<net::Endpoint> hosts = net::read_hosts_file(options.hosts);
@@ -128,6 +130,11 @@ void add_run_command(CLI::App& app, Action& action) {
   command->add_option("--timeout", options->timeout, "seconds a silent peer is waited for before the run fails")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 86400.0));
+  command->add_option("--nonlinear", options->nonlinear,
+                      "comparison and truncation: native (the back-end's own fast path) or generic (the layer every back-end inherits)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, protocols::NonlinearPath>{
+          {"native", protocols::NonlinearPath::native}, {"generic", protocols::NonlinearPath::generic}}))
+      ->default_str("native");
   command->add_option("--seed", options->seed, "seed for emulate's randomness (rands, truncpr); default: fresh");
   command->add_option("--memory-limit", options->memory_limit, "cells per memory bank a program may use")
       ->capture_default_str()

@@ -101,9 +101,9 @@ std::string describe_status(int party, int status) {
 
 }  // namespace
 
-net::Fingerprint program_fingerprint(const BackendInfo& backend, int parties, const bytecode::Program& program) {
-  std::vector<uint8_t> bytes = bytecode::encode(program);
-  const std::string prefix = fmt::format("mpvm/{}/{}/", backend.name, parties);
+net::Fingerprint program_fingerprint(const PartySetup& setup, int parties) {
+  std::vector<uint8_t> bytes = bytecode::encode(setup.program);
+  const std::string prefix = fmt::format("mpvm/{}/{}/{}/", setup.backend.name, parties, protocols::name_of(setup.nonlinear));
   bytes.insert(bytes.begin(), prefix.begin(), prefix.end());
   return crypto::sha256(bytes);
 }
@@ -112,12 +112,13 @@ PartyReport run_networked_party(const PartySetup& setup, int party, std::vector<
                                 net::FileDescriptor listener, vm::ProgramOutput& output) {
   net::TcpOptions tcp;
   tcp.timeout_seconds = setup.timeout_seconds;
-  tcp.fingerprint = program_fingerprint(setup.backend, static_cast<int>(hosts.size()), setup.program);
+  tcp.fingerprint = program_fingerprint(setup, static_cast<int>(hosts.size()));
   net::TcpTransport transport(party, std::move(hosts), std::move(listener), tcp);
   vm::PrivateInputs inputs(setup.inputs_directory);
   PartyReport report;
   report.party = party;
-  report.statistics = setup.backend.run_party(transport, PartyContext{setup.program, inputs, output, setup.options});
+  report.statistics =
+      setup.backend.run_party(transport, PartyContext{setup.program, inputs, output, setup.options, setup.nonlinear});
   for (int p = 0; p < net::kPhaseCount; ++p) report.phases[p] = transport.counters(static_cast<net::Phase>(p));
   return report;
 }

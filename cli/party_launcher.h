@@ -24,11 +24,12 @@ struct PartySetup {
   std::string inputs_directory;
   vm::RunOptions options;
   double timeout_seconds;
+  protocols::NonlinearPath nonlinear;
 };
 
-// SHA-256 over (back-end, party count, program bytes): the parties compare it when they
-// connect, so nobody computes with a peer that runs something else.
-net::Fingerprint program_fingerprint(const BackendInfo& backend, int parties, const bytecode::Program& program);
+// SHA-256 over (back-end, party count, non-linear path, program bytes): the parties
+// compare it when they connect, so nobody computes with a peer that runs something else.
+net::Fingerprint program_fingerprint(const PartySetup& setup, int parties);
 
 // One party: connect to the others, run the back-end's setup and the program.
 PartyReport run_networked_party(const PartySetup& setup, int party, std::vector<net::Endpoint> hosts,

@@ -6,6 +6,7 @@
 
 #include "base/errors.h"
 #include "protocols/core/ring_kernels.h"
+#include "protocols/generic/nonlinear.h"
 
 namespace mpvm::protocols {
 namespace {
@@ -24,7 +25,8 @@ void require_fits(std::span<const uint64_t> a, unsigned bits, const char* what) 
 
 }  // namespace
 
-EmulateProtocol::EmulateProtocol(int parties, uint64_t seed) : parties_(parties), random_state_(seed) {}
+EmulateProtocol::EmulateProtocol(int parties, uint64_t seed, NonlinearPath path)
+    : parties_(parties), random_state_(seed), path_(path) {}
 
 // splitmix64 (Steele, Lea, Flood 2014): a tiny, well-mixed generator. emulate's
 // randomness only has to be reproducible, not secret.
@@ -77,22 +79,26 @@ bool EmulateProtocol::open_to(int party, std::span<Clear> out, std::span<const S
 
 void EmulateProtocol::ltz(std::span<Share> out, std::span<const Share> a, unsigned bits) {
   require_fits(a, bits, "ltz");
+  if (path_ == NonlinearPath::generic) return generic::NonLinear(*this).ltz(out, a, bits);
   for (std::size_t k = 0; k < out.size(); ++k) out[k] = static_cast<int64_t>(a[k]) < 0 ? 1 : 0;
 }
 
 void EmulateProtocol::eqz(std::span<Share> out, std::span<const Share> a, unsigned bits) {
   require_fits(a, bits, "eqz");
+  if (path_ == NonlinearPath::generic) return generic::NonLinear(*this).eqz(out, a, bits);
   for (std::size_t k = 0; k < out.size(); ++k) out[k] = a[k] == 0 ? 1 : 0;
 }
 
 void EmulateProtocol::trunc(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits) {
   require_fits(a, bits, "trunc");
+  if (path_ == NonlinearPath::generic) return generic::NonLinear(*this).trunc(out, a, m, bits);
   // Arithmetic shift of the signed value: floor(x / 2^m).
   for (std::size_t k = 0; k < out.size(); ++k) out[k] = static_cast<uint64_t>(static_cast<int64_t>(a[k]) >> m);
 }
 
 void EmulateProtocol::truncpr(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits) {
   require_fits(a, bits, "truncpr");
+  if (path_ == NonlinearPath::generic) return generic::NonLinear(*this).truncpr(out, a, m, bits);
   if (m == 0) {
     std::copy(a.begin(), a.end(), out.begin());
     return;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "protocols/core/nonlinear_path.h"
 #include "protocols/core/ring64.h"
 #include "protocols/core/shapes.h"
 #include "protocols/core/statistics.h"
@@ -24,8 +25,9 @@ class EmulateProtocol {
   static constexpr const char* kName = "emulate";
 
   // `parties`: how many parties the program's input/output instructions may name.
-  // `seed`: drives rands and truncpr's rounding, so runs are reproducible.
-  EmulateProtocol(int parties, uint64_t seed);
+  // `seed`: drives rands, truncpr's rounding and the generic layer's random bits, so runs
+  // are reproducible. `path`: the clear reference (native) or the generic layer.
+  EmulateProtocol(int parties, uint64_t seed, NonlinearPath path = NonlinearPath::native);
 
   int party_count() const { return parties_; }
   bool plays(int) const { return true; }
@@ -71,6 +73,10 @@ class EmulateProtocol {
   void truncpr(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits);
   void check() {}
   CommunicationCounters counters() const { return {}; }
+  // Local randomness of the parties this process plays (for the generic layer).
+  void local_random(std::span<uint64_t> out) {
+    for (uint64_t& w : out) w = next_random();
+  }
 
  private:
   uint64_t next_random();
@@ -78,6 +84,7 @@ class EmulateProtocol {
 
   int parties_;
   uint64_t random_state_;
+  NonlinearPath path_;
   std::vector<uint64_t> scratch_;
 };
 

@@ -25,6 +25,7 @@
 
 #include "base/errors.h"
 #include "protocols/rep3/binary.h"
+#include "protocols/generic/nonlinear.h"
 #include "protocols/rep3/rep3.h"
 
 namespace mpvm::protocols {
@@ -211,6 +212,7 @@ void Rep3Protocol::bits_to_arithmetic(const BitWords& bits, std::span<Share> out
 }
 
 void Rep3Protocol::ltz(std::span<Share> out, std::span<const Share> a, unsigned bits) {
+  if (path_ == NonlinearPath::generic) return generic::NonLinear(*this).ltz(out, a, bits);
   const unsigned top = bits - 1;
   BitWords high, low;
   split(a, uint64_t{1} << top, false, -1, high, low, {});
@@ -229,6 +231,7 @@ void Rep3Protocol::ltz(std::span<Share> out, std::span<const Share> a, unsigned 
 }
 
 void Rep3Protocol::eqz(std::span<Share> out, std::span<const Share> a, unsigned bits) {
+  if (path_ == NonlinearPath::generic) return generic::NonLinear(*this).eqz(out, a, bits);
   BitWords high, negated_low;
   split(a, 0, true, -1, high, negated_low, {});
   // Equal iff every bit of NOT(A ^ -B) below `bits` is 1: an AND tree. Padding positions
@@ -255,6 +258,7 @@ void Rep3Protocol::eqz(std::span<Share> out, std::span<const Share> a, unsigned 
 }
 
 void Rep3Protocol::trunc(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits) {
+  if (path_ == NonlinearPath::generic) return generic::NonLinear(*this).trunc(out, a, m, bits);
   const std::size_t n = a.size();
   if (m == 0) {
     std::copy(a.begin(), a.end(), out.begin());

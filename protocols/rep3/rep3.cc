@@ -6,6 +6,7 @@
 
 #include "base/errors.h"
 #include "protocols/core/ring_kernels.h"
+#include "protocols/generic/nonlinear.h"
 
 namespace mpvm::protocols {
 namespace {
@@ -21,13 +22,15 @@ crypto::Prg exchange_keys(net::Transport& transport, int me, crypto::Prg& own) {
 
 }  // namespace
 
-Rep3Protocol::Rep3Protocol(net::Transport& transport)
+Rep3Protocol::Rep3Protocol(net::Transport& transport, NonlinearPath path)
     : transport_(transport),
       me_(transport.party()),
       next_party_((me_ + 1) % 3),
       previous_party_((me_ + 2) % 3),
       own_prg_(crypto::PrgKey{}),
-      next_prg_(crypto::PrgKey{}) {
+      next_prg_(crypto::PrgKey{}),
+      private_prg_(crypto::random_key()),
+      path_(path) {
   if (transport.parties() != 3) throw InputError(fmt::format("rep3 runs with exactly 3 parties, not {}", transport.parties()));
   next_prg_ = exchange_keys(transport, me_, own_prg_);
 }
@@ -181,7 +184,7 @@ void Rep3Protocol::truncpr(std::span<Share> out, std::span<const Share> a, unsig
   // probability at most 2^(bits + 1 - 64) per lane, when it is wrong by about 2^(64 - m).
   // Then re-share: x'_2 = x_2' (parties 1, 2), x'_1 = r from k_1 (parties 0, 1), and party 0
   // sends x'_0 = y' - r to party 2. One round, one element per lane from party 0.
-  (void)bits;
+  if (path_ == NonlinearPath::generic) return generic::NonLinear(*this).truncpr(out, a, m, bits);
   const std::size_t n = out.size();
   if (m == 0) {
     std::copy(a.begin(), a.end(), out.begin());

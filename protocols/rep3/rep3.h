@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/huge_page_allocator.h"
+#include "protocols/core/nonlinear_path.h"
 #include "protocols/core/ring64.h"
 #include "protocols/core/shapes.h"
 #include "protocols/core/statistics.h"
@@ -40,8 +41,9 @@ class Rep3Protocol {
   using Share = ReplicatedShare;
   static constexpr const char* kName = "rep3";
 
-  // Runs the key setup over `transport` (one round in the setup phase).
-  explicit Rep3Protocol(net::Transport& transport);
+  // Runs the key setup over `transport` (one round in the setup phase). `path` chooses
+  // the binary fast path (native) or the generic layer for comparison and truncation.
+  explicit Rep3Protocol(net::Transport& transport, NonlinearPath path = NonlinearPath::native);
 
   int party_count() const { return 3; }
   bool plays(int party) const { return party == me_; }
@@ -94,6 +96,8 @@ class Rep3Protocol {
   void trunc(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits);
   void check() {}  // passive: nothing to verify
   CommunicationCounters counters() const { return transport_.total(); }
+  // This party's private randomness (for the generic layer's random bits).
+  void local_random(std::span<uint64_t> out) { private_prg_.fill(out); }
 
  private:
   // x_0 is the component a public value is added to: party 0 holds it first, party 2 second.
@@ -145,6 +149,8 @@ class Rep3Protocol {
   int previous_party_;
   crypto::Prg own_prg_;   // k_i, also held by party i-1
   crypto::Prg next_prg_;  // k_{i+1}, also held by party i+1
+  crypto::Prg private_prg_;  // this party's alone
+  NonlinearPath path_;
   LargeVector<uint64_t> scratch_a_, scratch_b_, scratch_c_, and_sent_, and_received_;
 };
 

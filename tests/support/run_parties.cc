@@ -62,11 +62,11 @@ PartiesRun run_parties(int parties, const bytecode::Program& program, const std:
   return run;
 }
 
-PartyBody rep3_party() {
-  return [](net::Transport& transport, const bytecode::Program& program, vm::PrivateInputs& inputs,
-            vm::ProgramOutput& output) {
+PartyBody rep3_party(protocols::NonlinearPath path) {
+  return [path](net::Transport& transport, const bytecode::Program& program, vm::PrivateInputs& inputs,
+                vm::ProgramOutput& output) {
     transport.set_phase(net::Phase::setup);
-    protocols::Rep3Protocol protocol(transport);
+    protocols::Rep3Protocol protocol(transport, path);
     transport.set_phase(net::Phase::online);
     vm::Interpreter interpreter(program, protocol, inputs, output);
     return interpreter.run();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bytecode/program.h"
+#include "protocols/core/nonlinear_path.h"
 #include "protocols/net/transport.h"
 #include "vm/interpreter.h"
 
@@ -30,7 +31,7 @@ using PartyBody = std::function<vm::RunStatistics(net::Transport& transport, con
 PartiesRun run_parties(int parties, const bytecode::Program& program, const std::map<int, std::vector<int64_t>>& inputs,
                        const PartyBody& body);
 
-// The PartyBody of rep3.
-PartyBody rep3_party();
+// The PartyBody of rep3, with its native (binary) or the generic comparison layer.
+PartyBody rep3_party(protocols::NonlinearPath path = protocols::NonlinearPath::native);
 
 }  // namespace mpvm::testing

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bytecode/program.h"
+#include "protocols/core/nonlinear_path.h"
 #include "vm/interpreter.h"
 
 namespace mpvm::testing {
@@ -22,11 +23,13 @@ struct EmulateRun {
 // private inputs. `parties` 0 means what the program needs. Errors propagate as
 // mpvm::Error exceptions.
 EmulateRun run_emulate(std::string_view assembly, std::map<int, std::vector<int64_t>> inputs = {}, int parties = 0,
-                       uint64_t seed = 1, vm::RunOptions options = {});
+                       uint64_t seed = 1, vm::RunOptions options = {},
+                       protocols::NonlinearPath path = protocols::NonlinearPath::native);
 
 // The same for an already loaded program.
 EmulateRun run_emulate(const bytecode::Program& program, std::map<int, std::vector<int64_t>> inputs = {},
-                       int parties = 0, uint64_t seed = 1, vm::RunOptions options = {});
+                       int parties = 0, uint64_t seed = 1, vm::RunOptions options = {},
+                       protocols::NonlinearPath path = protocols::NonlinearPath::native);
 
 // The message of the mpvm::Error that `f` throws, or "" if it throws none.
 template <class F>
