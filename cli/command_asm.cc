@@ -16,9 +16,11 @@ void add_asm_command(CLI::App& app, Action& action) {
   struct Options {
     std::string input;
     std::string output;
+    std::vector<std::string> include_dirs;
   };
   auto options = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand("asm", "Assemble mpvm assembly text (.s) into bytecode (.bc)");
+  command->add_option("--include", options->include_dirs, "a folder where .include looks (before programs/); repeatable");
   command->add_option("input", options->input, "assembly file, or - for standard input")->required();
   command->add_option("-o,--output", options->output, "bytecode file to write (default: the input with .bc)");
   command->callback([options, &action] {
@@ -29,8 +31,9 @@ void add_asm_command(CLI::App& app, Action& action) {
         output = std::filesystem::path(options->input).replace_extension(".bc").string();
       }
       const std::vector<uint8_t> text = read_input(options->input);
-      const bytecode::Program program = compiler_lite::assemble(
-          std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), display_name(options->input));
+      const bytecode::Program program =
+          compiler_lite::assemble(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()),
+                                  display_name(options->input), compiler_lite::AssembleOptions{include_path(options->include_dirs)});
       const std::vector<uint8_t> bytes = bytecode::encode(program);
       write_file_atomically(output, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
     };

@@ -37,6 +37,7 @@ struct RunCommandOptions {
   uint16_t base_port = 0;
   double timeout = 60;
   protocols::NonlinearPath nonlinear = protocols::NonlinearPath::native;
+  std::vector<std::string> include_dirs;
 };
 
 int choose_party_count(const BackendInfo& backend, const bytecode::Program& program, int requested) {
@@ -61,7 +62,7 @@ void write_json(const RunCommandOptions& options, int parties, const std::vector
 
 void run(const RunCommandOptions& options) {
   const BackendInfo& backend = find_backend(options.protocol);
-  const bytecode::Program program = load_program(options.program);
+  const bytecode::Program program = load_program(options.program, options.include_dirs);
   vm::RunOptions run_options;
   run_options.limits.memory_cells = options.memory_limit;
   run_options.limits.call_depth = options.call_depth;
@@ -135,6 +136,7 @@ void add_run_command(CLI::App& app, Action& action) {
       ->transform(CLI::CheckedTransformer(std::map<std::string, protocols::NonlinearPath>{
           {"native", protocols::NonlinearPath::native}, {"generic", protocols::NonlinearPath::generic}}))
       ->default_str("native");
+  command->add_option("--include", options->include_dirs, "a folder where .include looks (before programs/); repeatable");
   command->add_option("--seed", options->seed, "seed for emulate's randomness (rands, truncpr); default: fresh");
   command->add_option("--memory-limit", options->memory_limit, "cells per memory bank a program may use")
       ->capture_default_str()

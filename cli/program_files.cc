@@ -22,7 +22,13 @@ std::vector<uint8_t> read_input(const std::string& path) {
 
 std::string display_name(const std::string& path) { return path == "-" ? "<stdin>" : path; }
 
-bytecode::Program load_program(const std::string& path) {
+std::vector<std::string> include_path(const std::vector<std::string>& include_dirs) {
+  std::vector<std::string> dirs = include_dirs;
+  dirs.push_back(MPVM_PROGRAMS_DIR);
+  return dirs;
+}
+
+bytecode::Program load_program(const std::string& path, const std::vector<std::string>& include_dirs) {
   const std::vector<uint8_t> bytes = read_input(path);
   const std::string name = display_name(path);
   // Bytecode is recognised by its magic, whatever the file is called; anything else is
@@ -31,7 +37,8 @@ bytecode::Program load_program(const std::string& path) {
     return bytecode::decode(bytes, name);
   if (path.ends_with(".bc"))
     return bytecode::decode(bytes, name);  // reports the wrong magic with its offset
-  return compiler_lite::assemble(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), name);
+  return compiler_lite::assemble(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), name,
+                                 compiler_lite::AssembleOptions{include_path(include_dirs)});
 }
 
 void write_file_atomically(const std::string& path, std::string_view content) {

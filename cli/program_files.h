@@ -17,7 +17,12 @@ std::string display_name(const std::string& path);
 
 // A .bc file (recognised by its magic) is decoded and verified; anything else is
 // assembled as text. Either way the result is a verified Program.
-bytecode::Program load_program(const std::string& path);
+// `.include` looks in `include_dirs` after the file's own folder, then in this build's
+// programs/ (so `.include "lib/nonlinear.s"` finds the routine library).
+bytecode::Program load_program(const std::string& path, const std::vector<std::string>& include_dirs = {});
+
+// The include folders for the assembler: the given ones, then programs/.
+std::vector<std::string> include_path(const std::vector<std::string>& include_dirs);
 
 void write_file_atomically(const std::string& path, std::string_view content);
 

@@ -12,6 +12,8 @@
 #include "base/errors.h"
 #include "bytecode/format.h"
 #include "bytecode/instruction_set.h"
+#include "compiler_lite/expression.h"
+#include "compiler_lite/preprocessor.h"
 
 namespace mpvm::compiler_lite {
 namespace {
@@ -21,9 +23,11 @@ using bytecode::InstructionInfo;
 using bytecode::OperandKind;
 using bytecode::OperandSpec;
 
+// A place in the preprocessed source: an index into the assembler's lines, which know
+// their file, line and macro context, and a 1-based column.
 struct Position {
   int line = 0;
-  int column = 0;  // 1-based
+  int column = 0;
 };
 
 // One operand as written, before it is checked against the table.
@@ -73,27 +77,23 @@ std::string suggestion_for(std::string_view mnemonic) {
 
 class Assembler {
  public:
-  Assembler(std::string_view text, const std::string& source) : text_(text), source_(source) {}
+  Assembler(std::vector<SourceLine> lines, const std::string& source) : lines_(std::move(lines)), source_(source) {}
 
   bytecode::Program run() {
-    std::size_t start = 0;
-    int line_number = 1;
-    while (start <= text_.size()) {
-      std::size_t end = text_.find('\n', start);
-      if (end == std::string_view::npos) end = text_.size();
-      std::string_view line = text_.substr(start, end - start);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      parse_line(line, line_number);
-      if (end == text_.size()) break;
-      start = end + 1;
-      ++line_number;
-    }
+    for (std::size_t index = 0; index < lines_.size(); ++index) parse_line(lines_[index].text, static_cast<int>(index));
     return finish();
   }
 
  private:
   [[noreturn]] void fail(Position at, const std::string& message) const {
-    throw InputError(fmt::format("{}:{}:{}: {}", source_, at.line, at.column, message));
+    if (at.line < 0 || static_cast<std::size_t>(at.line) >= lines_.size())
+      throw InputError(fmt::format("{}:1:1: {}", source_, message));
+    const SourceLine& line = lines_[static_cast<std::size_t>(at.line)];
+    throw InputError(fmt::format("{}:{}:{}: {}{}", line.file, line.line, at.column, message, line.context));
+  }
+  std::string place(Position at) const {
+    const SourceLine& line = lines_.at(static_cast<std::size_t>(at.line));
+    return fmt::format("{}:{}:{}", line.file, line.line, at.column);
   }
 
   // ---- lexing one line ----
@@ -143,7 +143,7 @@ class Assembler {
         std::all_of(name.begin() + 1, name.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }))
       fail(at, fmt::format("label '{}' looks like a register; choose another name", name));
     if (auto [it, inserted] = labels_.emplace(name, LabelDefinition{code_.size(), at}); !inserted)
-      fail(at, fmt::format("label '{}' is already defined at line {}", name, it->second.at.line));
+      fail(at, fmt::format("label '{}' is already defined at {}", name, place(it->second.at)));
   }
 
   void parse_directive(std::string_view word, Position at, Cursor& cursor) {
@@ -242,7 +242,15 @@ class Assembler {
     const Position at = cursor.at();
     const char first = cursor.peek();
     if (first == '"') return string_token(cursor);
-    if (first == '-' || first == '+' || std::isdigit(static_cast<unsigned char>(first))) return number_token(cursor);
+    if (first == '-' || first == '+' || first == '(' || std::isdigit(static_cast<unsigned char>(first))) return number_token(cursor);
+    // s(expr), c(expr), i(expr): a register whose index is an expression.
+    if ((first == 's' || first == 'c' || first == 'i') && cursor.pos + 1 < cursor.line.size() && cursor.line[cursor.pos + 1] == '(') {
+      const std::size_t start = cursor.pos++;
+      const int64_t index = expression_at(cursor);
+      if (index < 0 || index >= static_cast<int64_t>(bytecode::kMaxRegisters))
+        fail(at, fmt::format("register {}{} is beyond the limit of {} per bank", first, index, bytecode::kMaxRegisters));
+      return Token{Token::Type::reg, std::string(cursor.line.substr(start, cursor.pos - start)), first, index, {}, at};
+    }
     if (!is_name_start(first)) fail(at, fmt::format("unexpected '{}' where an operand should be", first));
     const std::string_view word = cursor.name();
     Token token{Token::Type::name, std::string(word), 0, 0, {}, at};
@@ -260,9 +268,34 @@ class Assembler {
     return token;
   }
 
+  // A parenthesised integer expression at the cursor: "(2*1024+3)".
+  int64_t expression_at(Cursor& cursor) {
+    const Position at = cursor.at();
+    const std::size_t first = cursor.pos;
+    int depth = 0;
+    do {
+      if (cursor.pos >= cursor.line.size()) fail(at, "expression has no closing ')'");
+      if (cursor.line[cursor.pos] == '(') ++depth;
+      if (cursor.line[cursor.pos] == ')') --depth;
+      ++cursor.pos;
+    } while (depth > 0);
+    const std::string_view text = cursor.line.substr(first, cursor.pos - first);
+    std::string error;
+    const std::optional<int64_t> value = evaluate_expression(text, error);
+    if (!value) fail(at, fmt::format("bad expression {}: {}", text, error));
+    return *value;
+  }
+
   Token number_token(Cursor& cursor) {
     const Position at = cursor.at();
     const std::size_t first = cursor.pos;
+    if (cursor.peek() == '(' || (cursor.peek() == '-' && cursor.pos + 1 < cursor.line.size() && cursor.line[cursor.pos + 1] == '(')) {
+      const bool negative = cursor.peek() == '-';
+      if (negative) ++cursor.pos;
+      const int64_t value = expression_at(cursor);
+      return Token{Token::Type::number, std::string(cursor.line.substr(first, cursor.pos - first)), 0,
+                   negative ? static_cast<int64_t>(0 - static_cast<uint64_t>(value)) : value, {}, at};
+    }
     bool negative = false;
     if (cursor.peek() == '-' || cursor.peek() == '+') negative = cursor.line[cursor.pos++] == '-';
     while (cursor.pos < cursor.line.size() && is_name_char(cursor.line[cursor.pos])) ++cursor.pos;
@@ -328,7 +361,7 @@ class Assembler {
   }
 
   bytecode::Program finish() {
-    if (code_.empty()) fail({1, 1}, "the program has no instructions");
+    if (code_.empty()) fail({-1, 1}, "the program has no instructions");
     for (const PendingLabel& use : pending_) code_[use.instruction].args[use.operand] = resolve(use);
 
     bytecode::Program program;
@@ -339,9 +372,8 @@ class Assembler {
     program.registers = bytecode::registers_used_by(program.code);
     program.requirements = bytecode::requirements_of(program.code);
     // The remaining rules (aliasing, shapes) are the verifier's; name the line.
-    auto place = [&](Position at) { return fmt::format("{}:{}:{}", source_, at.line, at.column); };
     bytecode::verify(program, bytecode::Locator{[&](std::size_t index) { return place(positions_.at(index)); },
-                                                [&](std::size_t) { return place(entry_ ? entry_->at : Position{1, 1}); }});
+                                                [&](std::size_t) { return place(entry_ ? entry_->at : positions_.at(0)); }});
     return program;
   }
 
@@ -350,7 +382,7 @@ class Assembler {
     Position at;
   };
 
-  std::string_view text_;
+  std::vector<SourceLine> lines_;
   std::string source_;
   std::vector<bytecode::Instruction> code_;
   std::vector<Position> positions_;
@@ -362,8 +394,10 @@ class Assembler {
 
 }  // namespace
 
-bytecode::Program assemble(std::string_view text, const std::string& source_name) {
-  return Assembler(text, source_name).run();
+bytecode::Program assemble(std::string_view text, const std::string& source_name, const AssembleOptions& options) {
+  PreprocessOptions preprocess_options;
+  preprocess_options.include_dirs = options.include_dirs;
+  return Assembler(preprocess(text, source_name, preprocess_options), source_name).run();
 }
 
 }  // namespace mpvm::compiler_lite

@@ -127,7 +127,7 @@ TEST(AssemblerErrors, UndefinedLabel) {
 }
 
 TEST(AssemblerErrors, DuplicateLabel) {
-  EXPECT_TRUE(error_is("a: halt\nb: halt\na: halt\n", "test.s:3:1: ", "label 'a' is already defined at line 1"));
+  EXPECT_TRUE(error_is("a: halt\nb: halt\na: halt\n", "test.s:3:1: ", "label 'a' is already defined at test.s:1:1"));
 }
 
 TEST(AssemblerErrors, LabelAtEndMarksNoInstruction) {
