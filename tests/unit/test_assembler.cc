@@ -329,7 +329,9 @@ TEST(AssemblerRoundTrip, DisassembledProgramsDirectoryAssemblesToIdenticalBytes)
   std::vector<std::filesystem::path> sources;
   if (std::filesystem::exists(root))
     for (const auto& entry : std::filesystem::recursive_directory_iterator(root))
-      if (entry.is_regular_file() && entry.path().extension() == ".s") sources.push_back(entry.path());
+      // lib/ holds macro definitions only: nothing to assemble on its own.
+      if (entry.is_regular_file() && entry.path().extension() == ".s" && entry.path().parent_path().filename() != "lib")
+        sources.push_back(entry.path());
   if (sources.empty()) GTEST_SKIP() << "no .s files under " << root;
   for (const std::filesystem::path& path : sources) {
     SCOPED_TRACE(path.string());
@@ -338,7 +340,7 @@ TEST(AssemblerRoundTrip, DisassembledProgramsDirectoryAssemblesToIdenticalBytes)
     text << file.rdbuf();
     Program program;
     try {
-      program = assemble(text.str(), path.filename().string());
+      program = assemble(text.str(), path.string(), compiler_lite::AssembleOptions{{root.string()}});
     } catch (const std::exception& e) {
       FAIL() << "does not assemble: " << e.what();
     }
