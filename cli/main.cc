@@ -1,5 +1,7 @@
 // mpvm: the one executable. Errors become a one-line message on stderr and the exit code
 // of their kind (base/errors.h); stdout carries only what programs print.
+#include <malloc.h>
+
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -9,6 +11,11 @@
 
 int main(int argc, char** argv) {
   using namespace mpvm;
+  // Protocols allocate and free multi-megabyte temporaries on every vector instruction.
+  // Served from the heap and kept there after free (instead of mmap'd and returned each
+  // time), they are reused without a page fault per 4 KiB: a third of a comparison's time.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   CLI::App app{"mpvm: a secure multi-party computation virtual machine.\n"
                "Bytecode programs run unchanged under pluggable protocol back-ends."};
   app.require_subcommand(1);

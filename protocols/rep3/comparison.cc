@@ -1,31 +1,40 @@
-// rep3's comparison and exact truncation: the binary fast path.
+// rep3's comparison and exact truncation: the binary fast path. A 64-bit ltz takes 8
+// rounds and under 50 bytes per party.
 //
 // 1. Local share splitting (ABY3 §5.3; Dalskov-Escudero-Keller, USENIX Security 2021,
 //    §4.2): x = A + B with A = x_0 + x_1 (+ a public offset), which party 0 knows, and
 //    B = x_2, which parties 1 and 2 know. B is binary-shared for free (component 2 = B);
 //    party 0 binary-shares A with one message to party 2 (component 0 = A ^ rho, component
-//    1 = rho from the key it shares with party 1).
-// 2. Carries of A + B from a generate/propagate tree (g = A & B, p = A ^ B, then pairs
-//    combined as (G, P) = (G_hi ^ P_hi & G_lo, P_hi & P_lo), halving the positions per
-//    round): ceil(log2 n) rounds for n positions, with the bits packed densely so a round
-//    sends only the gates it evaluates.
-// 3. Binary to arithmetic (bit injection) of the one result bit b = b_0 ^ b_1 ^ b_2:
-//    party 0 knows d = b_0 ^ b_1 and inputs it; b_2 is shared locally; b = d + b_2 - 2 d b_2
-//    with one multiplication. Two rounds.
+//    1 = rho from the key it shares with party 1). Round 1.
+// 2. Carries of A + B from a generate/propagate tree: g = A & B (round 2), then pairs of
+//    positions combined as (G, P) = (G_hi ^ P_hi & G_lo, P_hi & P_lo), halving the
+//    positions per round. The bits of every value sit in dense streams of power-of-two
+//    width (rep3/binary.h), so each round is word-parallel and sends only its gates.
+// 3. The result bit b comes out arithmetic through a random daBit r (r both XOR-shared and
+//    arithmetically shared): e = b ^ r is opened and [b] = e + [r] - 2e[r] locally
+//    (Rotaru-Wood, "MArBled circuits", INDOCRYPT 2019, §3; Escudero et al. CRYPTO 2020).
+//    The daBit costs no round of its own: r = r_0 ^ r_1 ^ r_2 comes from the PRGs, party 0
+//    inputs d = r_0 ^ r_1 alongside the splitting message, and [r] = d + r_2 - 2 d r_2 needs
+//    one multiplication that rides on the next round's message.
+// 4. The last AND of the tree and the opening of e share one round: each party masks its
+//    XOR share of that AND with a fresh zero-sharing (which hides it from either other
+//    party), adds its component of the rest of e, and sends the bit to both others.
 //
-// ltz (bits b): with x' = x + 2^(b-1) in [0, 2^b), x < 0 iff bit b-1 of A + B is 0.
+// ltz (bits b): with x' = x + 2^(b-1) in [0, 2^b), x < 0 iff bit b-1 of A + B is 0: a tree
+// over b-1 positions, 2 + ceil(log2(b-1)) rounds.
 // eqz: x == 0 iff A = -B modulo 2^b: an AND tree over the bits of NOT(A ^ -B).
 // trunc (exact): floor(x' / 2^m) = (A >> m) + (B >> m) + c_m - 2^(64-m) c_64 where c_m is the
-// carry out of the low m bits of A + B and c_64 the carry out of all 64; then subtract
-// 2^(b-1-m). Both carries run in the same rounds.
+// carry out of the low m bits of A + B and c_64 the carry out of all 64 (both trees in the
+// same rounds, 8 in all); then subtract 2^(b-1-m). A >> m is shared in the splitting
+// message.
 #include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
 
 #include "base/errors.h"
-#include "protocols/rep3/binary.h"
 #include "protocols/generic/nonlinear.h"
+#include "protocols/rep3/binary.h"
 #include "protocols/rep3/rep3.h"
 
 namespace mpvm::protocols {
@@ -45,6 +54,17 @@ BitWords pack(const BitWords& words, unsigned n, unsigned width) {
   return stream;
 }
 
+// Bit 0 of words [from, from + count) as a width-1 stream.
+BitWords bit_stream(const BitWords& words, std::size_t from, std::size_t count) {
+  BitWords stream;
+  stream.assign(rep3::stream_words(count, 1));
+  for (std::size_t k = 0; k < count; ++k) {
+    stream.first[k / 64] |= (words.first[from + k] & 1) << (k % 64);
+    stream.second[k / 64] |= (words.second[from + k] & 1) << (k % 64);
+  }
+  return stream;
+}
+
 }  // namespace
 
 void Rep3Protocol::xor_public(BitWords& v, std::span<const uint64_t> mask) const {
@@ -56,13 +76,92 @@ void Rep3Protocol::xor_public(BitWords& v, std::span<const uint64_t> mask) const
     for (std::size_t k = 0; k < mask.size(); ++k) v.second[k] ^= mask[k];
 }
 
-void Rep3Protocol::and_words(std::span<const AndTask> tasks) {
+// ---- daBits ----
+
+Rep3Protocol::DaBits Rep3Protocol::draw_dabits(std::size_t count) {
+  DaBits dabits;
+  // r_i from k_i and r_{i+1} from k_{i+1}, 64 bits per PRG word.
+  LargeVector<uint64_t> own_bits((count + 63) / 64), next_bits((count + 63) / 64);
+  own_prg_.fill(std::span<uint64_t>(own_bits));
+  next_prg_.fill(std::span<uint64_t>(next_bits));
+  dabits.binary.first.resize(count);
+  dabits.binary.second.resize(count);
+  for (std::size_t k = 0; k < count; ++k) {
+    dabits.binary.first[k] = own_bits[k / 64] >> (k % 64) & 1;
+    dabits.binary.second[k] = next_bits[k / 64] >> (k % 64) & 1;
+  }
+  // [d] for d = r_0 ^ r_1, as `input` from party 0 would share it: x_0 = F(k_0),
+  // x_1 = d - x_0 sent to party 1 (in the splitting round), x_2 = 0.
+  dabits.d.resize(count);
+  dabits.r2.resize(count);
+  if (me_ == 0) {
+    LargeVector<uint64_t> x0(count);
+    own_prg_.fill(std::span<uint64_t>(x0));
+    dabits.input_message.resize(count);
+    for (std::size_t k = 0; k < count; ++k) {
+      const uint64_t d = dabits.binary.first[k] ^ dabits.binary.second[k];
+      dabits.input_message[k] = d - x0[k];
+      dabits.d[k] = {x0[k], dabits.input_message[k]};
+    }
+  } else if (me_ == 2) {
+    LargeVector<uint64_t> x0(count);
+    next_prg_.fill(std::span<uint64_t>(x0));
+    for (std::size_t k = 0; k < count; ++k) dabits.d[k] = {0, x0[k]};
+  }
+  // [r_2]: component 2 = r_2, which party 1 holds second and party 2 first.
+  for (std::size_t k = 0; k < count; ++k)
+    dabits.r2[k] = {me_ == 2 ? dabits.binary.first[k] : 0, me_ == 1 ? dabits.binary.second[k] : 0};
+  return dabits;
+}
+
+void Rep3Protocol::attach_dabit_multiplication(DaBits* dabits, LargeVector<uint64_t>& to_previous, std::size_t& at) {
+  // The local cross terms of d * r_2 plus an arithmetic zero-sharing, appended to this
+  // round's message to the previous party (as in mul).
+  if (dabits == nullptr || dabits->multiplied) return;
+  const std::size_t n = dabits->d.size();
+  dabits->product_offset = at;
+  to_previous.resize(at + n);
+  LargeVector<uint64_t> own(n), next(n);
+  own_prg_.fill(std::span<uint64_t>(own));
+  next_prg_.fill(std::span<uint64_t>(next));
+  for (std::size_t k = 0; k < n; ++k) {
+    const Share& d = dabits->d[k];
+    const Share& r2 = dabits->r2[k];
+    to_previous[at + k] = d.first * (r2.first + r2.second) + d.second * r2.first + own[k] - next[k];
+  }
+  at += n;
+}
+
+void Rep3Protocol::finish_dabit_multiplication(DaBits* dabits, std::span<const uint64_t> sent,
+                                               std::span<const uint64_t> received) {
+  if (dabits == nullptr || dabits->multiplied) return;
+  const std::size_t n = dabits->d.size();
+  dabits->arithmetic.resize(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    const Share product{sent[dabits->product_offset + k], received[dabits->product_offset + k]};
+    // r = d ^ r_2 = d + r_2 - 2 d r_2
+    dabits->arithmetic[k] = {dabits->d[k].first + dabits->r2[k].first - 2 * product.first,
+                             dabits->d[k].second + dabits->r2[k].second - 2 * product.second};
+  }
+  dabits->multiplied = true;
+}
+
+void Rep3Protocol::inject(std::span<const uint64_t> opened, const DaBits& dabits, std::size_t from, std::span<Share> out) {
+  // b = e ^ r: [b] = [r] where e = 0, 1 - [r] where e = 1.
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    const Share& r = dabits.arithmetic[from + k];
+    out[k] = stream_bit(opened, k) ? add_public({0 - r.first, 0 - r.second}, 1) : r;
+  }
+}
+
+// ---- rounds ----
+
+void Rep3Protocol::and_words(std::span<const AndTask> tasks, DaBits* dabits) {
   // z_i = x_i y_i ^ x_i y_{i+1} ^ x_{i+1} y_i ^ F(k_i) ^ F(k_{i+1}); one exchange carries
-  // every task of the round.
+  // every task of the round (and a pending daBit multiplication).
   std::size_t total = 0;
   for (const AndTask& t : tasks) total += t.x->size();
   and_sent_.resize(total);
-  and_received_.resize(total);
   scratch_b_.resize(total);
   scratch_c_.resize(total);
   own_prg_.fill(std::span<uint64_t>(scratch_b_));
@@ -73,8 +172,11 @@ void Rep3Protocol::and_words(std::span<const AndTask> tasks) {
     for (std::size_t k = 0; k < t.x->size(); ++k, ++at)
       and_sent_[at] = (xf[k] & (yf[k] ^ ys[k])) ^ (xs[k] & yf[k]) ^ scratch_b_[at] ^ scratch_c_[at];
   }
+  attach_dabit_multiplication(dabits, and_sent_, at);
+  and_received_.resize(at);
   transport_.exchange(std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(and_sent_))}},
                       std::array{net::Incoming{next_party_, net::as_writable_bytes(std::span<uint64_t>(and_received_))}});
+  finish_dabit_multiplication(dabits, and_sent_, and_received_);
   at = 0;
   for (const AndTask& t : tasks) {
     const std::size_t n = t.x->size();
@@ -84,8 +186,45 @@ void Rep3Protocol::and_words(std::span<const AndTask> tasks) {
   }
 }
 
+std::vector<LargeVector<uint64_t>> Rep3Protocol::and_then_open(std::span<const FinalGate> gates, DaBits* dabits) {
+  // Opens e = (x & y) ^ rest for every gate (x, y may be absent: e = rest) in one round.
+  // Party i's XOR share of x & y is z_i = x_i y_i ^ x_i y_{i+1} ^ x_{i+1} y_i, masked by
+  // the zero-sharing F(k_i) ^ F(k_{i+1}), which neither other party can remove; adding its
+  // component rest_i gives a share of e that it sends to both others.
+  std::size_t total = 0;
+  for (const FinalGate& g : gates) total += g.rest->size();
+  LargeVector<uint64_t> mine(total), own(total), next(total), from_next(total), from_previous(total);
+  own_prg_.fill(std::span<uint64_t>(own));
+  next_prg_.fill(std::span<uint64_t>(next));
+  std::size_t at = 0;
+  for (const FinalGate& g : gates)
+    for (std::size_t k = 0; k < g.rest->size(); ++k, ++at) {
+      uint64_t z = g.rest->first[k] ^ own[at] ^ next[at];
+      if (g.x != nullptr) z ^= (g.x->first[k] & (g.y->first[k] ^ g.y->second[k])) ^ (g.x->second[k] & g.y->first[k]);
+      mine[at] = z;
+    }
+  LargeVector<uint64_t> to_previous(mine.begin(), mine.end());
+  attach_dabit_multiplication(dabits, to_previous, at);
+  LargeVector<uint64_t> received_from_next(to_previous.size());
+  transport_.exchange(std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(to_previous))},
+                                 net::Outgoing{next_party_, net::as_bytes(std::span<const uint64_t>(mine))}},
+                      std::array{net::Incoming{next_party_, net::as_writable_bytes(std::span<uint64_t>(received_from_next))},
+                                 net::Incoming{previous_party_, net::as_writable_bytes(std::span<uint64_t>(from_previous))}});
+  finish_dabit_multiplication(dabits, to_previous, received_from_next);
+  std::vector<LargeVector<uint64_t>> opened;
+  at = 0;
+  for (const FinalGate& g : gates) {
+    LargeVector<uint64_t> e(g.rest->size());
+    for (std::size_t k = 0; k < e.size(); ++k, ++at) e[k] = mine[at] ^ received_from_next[at] ^ from_previous[at];
+    opened.push_back(std::move(e));
+  }
+  return opened;
+}
+
 void Rep3Protocol::split(std::span<const Share> x, uint64_t offset, bool negate_b, int shift, BitWords& a, BitWords& b,
-                         std::span<Share> a_shifted) {
+                         std::span<Share> a_shifted, DaBits& dabits) {
+  // One round: party 0 sends the binary share of A (and A >> shift, and the daBits'
+  // input) ; parties 2 (and 1) receive.
   const std::size_t n = x.size();
   a.assign(n);
   b.assign(n);
@@ -104,7 +243,9 @@ void Rep3Protocol::split(std::span<const Share> x, uint64_t offset, bool negate_
         a_shifted[k] = {sent[n + k], rho[n + k]};
       }
     }
-    transport_.send(2, net::as_bytes(std::span<const uint64_t>(sent)));
+    transport_.exchange(std::array{net::Outgoing{2, net::as_bytes(std::span<const uint64_t>(sent))},
+                                   net::Outgoing{1, net::as_bytes(std::span<const uint64_t>(dabits.input_message))}},
+                        {});
   } else if (me_ == 1) {
     own_prg_.fill(std::span<uint64_t>(rho));  // k_1
     for (std::size_t k = 0; k < n; ++k) {
@@ -113,53 +254,74 @@ void Rep3Protocol::split(std::span<const Share> x, uint64_t offset, bool negate_
       if (shift >= 0) a_shifted[k] = {rho[n + k], 0};
     }
   } else {
-    transport_.receive(0, net::as_writable_bytes(std::span<uint64_t>(rho)));
-    for (std::size_t k = 0; k < n; ++k) {
-      a.second[k] = rho[k];
-      b.first[k] = negate_b ? 0 - x[k].first : x[k].first;  // x_2
-      if (shift >= 0) a_shifted[k] = {0, rho[n + k]};
+    for (std::size_t k = 0; k < n; ++k) b.first[k] = negate_b ? 0 - x[k].first : x[k].first;  // x_2
+  }
+  if (me_ != 0) {
+    LargeVector<uint64_t> input_share(dabits.d.size());
+    if (me_ == 1) {
+      transport_.receive(0, net::as_writable_bytes(std::span<uint64_t>(input_share)));
+    } else {
+      transport_.receive(0, net::as_writable_bytes(std::span<uint64_t>(rho)));
+      for (std::size_t k = 0; k < n; ++k) {
+        a.second[k] = rho[k];
+        if (shift >= 0) a_shifted[k] = {0, rho[n + k]};
+      }
     }
+    if (me_ == 1)
+      for (std::size_t k = 0; k < input_share.size(); ++k) dabits.d[k] = {input_share[k], 0};
   }
 }
 
-void Rep3Protocol::carries(std::span<CarryJob> jobs, const BitWords& a, const BitWords& b) {
-  // Round 1: generate g = a & b over each job's positions; propagate p = a ^ b is local.
-  // Both are laid out as streams of width w (a power of two), the real positions on top
-  // and the identity (g = 0, p = 1) below them.
+std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<CarryJob> jobs, const BitWords* a,
+                                                                  const BitWords* b, bool need_generate,
+                                                                  std::span<const BitWords> rests, DaBits& dabits) {
+  // All jobs share one stream width, so every round carries all of them and the last AND
+  // of each tree is its opening. For carry trees the generate round g = a & b comes first.
+  unsigned width = 1;
+  for (const CarryJob& job : jobs) width = std::max(width, rep3::next_power_of_two(std::max(job.positions, 1u)));
+  const std::size_t values = rests[0].size();
   std::vector<BitWords> a_streams(jobs.size()), b_streams(jobs.size());
-  std::vector<AndTask> tasks;
-  for (std::size_t j = 0; j < jobs.size(); ++j) {
-    CarryJob& job = jobs[j];
-    job.width = rep3::next_power_of_two(std::max(job.positions, 1u));
-    a_streams[j] = pack(a, job.positions, job.width);
-    b_streams[j] = pack(b, job.positions, job.width);
-    job.propagate.assign(a_streams[j].size());
-    for (std::size_t k = 0; k < a_streams[j].size(); ++k) {
-      job.propagate.first[k] = a_streams[j].first[k] ^ b_streams[j].first[k];
-      job.propagate.second[k] = a_streams[j].second[k] ^ b_streams[j].second[k];
-    }
-    std::vector<uint64_t> identity(a_streams[j].size());
-    rep3::padding_mask(a.size(), job.width - job.positions, job.width, identity);
-    xor_public(job.propagate, identity);
-    tasks.push_back({&a_streams[j], &b_streams[j], &job.generate});
-  }
-  and_words(tasks);
-  combine_levels(jobs, true);
-}
-
-void Rep3Protocol::combine_levels(std::span<CarryJob> jobs, bool need_generate) {
-  // Each round pairs neighbouring positions: (G, P) = (G_hi ^ P_hi & G_lo, P_hi & P_lo).
-  // Jobs of different widths share rounds until each is down to one position.
-  struct Halves {
-    BitWords g_hi, g_lo, p_hi, p_lo, carry_term, both_propagate;
-  };
-  while (true) {
-    std::vector<Halves> halves(jobs.size());
+  if (need_generate) {
     std::vector<AndTask> tasks;
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       CarryJob& job = jobs[j];
-      if (job.width <= 1) continue;
+      job.width = width;
+      a_streams[j] = pack(*a, job.positions, width);
+      b_streams[j] = pack(*b, job.positions, width);
+      job.propagate.assign(a_streams[j].size());
+      for (std::size_t k = 0; k < a_streams[j].size(); ++k) {
+        job.propagate.first[k] = a_streams[j].first[k] ^ b_streams[j].first[k];
+        job.propagate.second[k] = a_streams[j].second[k] ^ b_streams[j].second[k];
+      }
+      std::vector<uint64_t> identity(a_streams[j].size());
+      rep3::padding_mask(values, width - job.positions, width, identity);
+      xor_public(job.propagate, identity);
+      tasks.push_back({&a_streams[j], &b_streams[j], &job.generate});
+    }
+    if (width == 1) {  // one position: the generate AND is the last one
+      std::vector<BitWords> rest_streams(jobs.size());
+      std::vector<FinalGate> gates;
+      for (std::size_t j = 0; j < jobs.size(); ++j) {
+        rest_streams[j] = bit_stream(rests[j], 0, values);
+        gates.push_back({&a_streams[j], &b_streams[j], &rest_streams[j]});
+      }
+      return and_then_open(gates, &dabits);
+    }
+    and_words(tasks, &dabits);
+  }
+  struct Halves {
+    BitWords g_hi, g_lo, p_hi, p_lo, carry_term, both_propagate, rest;
+  };
+  while (true) {
+    std::vector<Halves> halves(jobs.size());
+    for (std::size_t j = 0; j < jobs.size(); ++j) {
+      CarryJob& job = jobs[j];
       Halves& h = halves[j];
+      if (width == 1) {  // an AND tree over one position: nothing to AND, open it as it is
+        h.rest = bit_stream(rests[j], 0, values);
+        for (std::size_t k = 0; k < h.rest.size(); ++k) h.rest.first[k] ^= job.propagate.first[k], h.rest.second[k] ^= job.propagate.second[k];
+        continue;
+      }
       const std::size_t half = job.propagate.size() / 2;
       const std::size_t words = half + half % 2;  // keep streams halvable
       for (BitWords* v : {&h.g_hi, &h.g_lo, &h.p_hi, &h.p_lo}) v->assign(words);
@@ -169,16 +331,34 @@ void Rep3Protocol::combine_levels(std::span<CarryJob> jobs, bool need_generate) 
       }
       rep3::split_halves(job.propagate.first, std::span(h.p_hi.first).first(half), std::span(h.p_lo.first).first(half));
       rep3::split_halves(job.propagate.second, std::span(h.p_hi.second).first(half), std::span(h.p_lo.second).first(half));
-      job.width /= 2;
-      if (need_generate) tasks.push_back({&h.p_hi, &h.g_lo, &h.carry_term});
-      // The last round of a carry needs only the generate bit.
-      if (!need_generate || job.width > 1) tasks.push_back({&h.p_hi, &h.p_lo, &h.both_propagate});
+      job.width = width / 2;
     }
-    if (tasks.empty()) return;
-    and_words(tasks);
+    if (width <= 2) {
+      // The last round: the final AND of each tree, opened together with the rest of e.
+      std::vector<FinalGate> gates;
+      for (std::size_t j = 0; j < jobs.size(); ++j) {
+        Halves& h = halves[j];
+        if (width == 1) {
+          gates.push_back({nullptr, nullptr, &h.rest});
+          continue;
+        }
+        h.rest = bit_stream(rests[j], 0, values);
+        h.rest.first.resize(h.p_hi.size()), h.rest.second.resize(h.p_hi.size());
+        if (need_generate)  // carry = G_hi ^ (P_hi & G_lo)
+          for (std::size_t k = 0; k < h.rest.size(); ++k) h.rest.first[k] ^= h.g_hi.first[k], h.rest.second[k] ^= h.g_hi.second[k];
+        gates.push_back({&h.p_hi, need_generate ? &h.g_lo : &h.p_lo, &h.rest});
+      }
+      return and_then_open(gates, &dabits);
+    }
+    std::vector<AndTask> tasks;
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       Halves& h = halves[j];
-      if (h.p_hi.size() == 0) continue;
+      if (need_generate) tasks.push_back({&h.p_hi, &h.g_lo, &h.carry_term});
+      tasks.push_back({&h.p_hi, &h.p_lo, &h.both_propagate});
+    }
+    and_words(tasks, &dabits);
+    for (std::size_t j = 0; j < jobs.size(); ++j) {
+      Halves& h = halves[j];
       CarryJob& job = jobs[j];
       if (need_generate) {
         job.generate = std::move(h.g_hi);
@@ -187,74 +367,56 @@ void Rep3Protocol::combine_levels(std::span<CarryJob> jobs, bool need_generate) 
           job.generate.second[k] ^= h.carry_term.second[k];
         }
       }
-      if (h.both_propagate.size() != 0) job.propagate = std::move(h.both_propagate);
+      job.propagate = std::move(h.both_propagate);
     }
+    width /= 2;
   }
 }
 
-void Rep3Protocol::bits_to_arithmetic(const BitWords& bits, std::span<Share> out) {
-  // b = d ^ b_2 with d = b_0 ^ b_1 known to party 0 and b_2 to parties 1 and 2:
-  // b = d + b_2 - 2 d b_2 (the decomposition of ABY3 §5.4's bit injection).
-  const std::size_t n = bits.size();
-  std::vector<int64_t> d(me_ == 0 ? n : 0);
-  if (me_ == 0)
-    for (std::size_t k = 0; k < n; ++k) d[k] = static_cast<int64_t>((bits.first[k] ^ bits.second[k]) & 1);
-  std::vector<Share> shared_d(n), shared_b2(n), product(n);
-  input(0, shared_d, d);
-  for (std::size_t k = 0; k < n; ++k) {
-    const uint64_t b2 = me_ == 1 ? bits.second[k] & 1 : me_ == 2 ? bits.first[k] & 1 : 0;
-    shared_b2[k] = {me_ == 2 ? b2 : 0, me_ == 1 ? b2 : 0};
-  }
-  mul(product, shared_d, shared_b2);
-  for (std::size_t k = 0; k < n; ++k)
-    out[k] = {shared_d[k].first + shared_b2[k].first - 2 * product[k].first,
-              shared_d[k].second + shared_b2[k].second - 2 * product[k].second};
-}
+// ---- the instructions ----
 
 void Rep3Protocol::ltz(std::span<Share> out, std::span<const Share> a, unsigned bits) {
   if (path_ == NonlinearPath::generic) return generic::NonLinear(*this).ltz(out, a, bits);
+  const std::size_t n = a.size();
   const unsigned top = bits - 1;
+  DaBits dabits = draw_dabits(n);
   BitWords high, low;
-  split(a, uint64_t{1} << top, false, -1, high, low, {});
-  std::array<CarryJob, 1> job{CarryJob{top, 0, {}, {}}};
-  carries(job, high, low);
-  // Bit `top` of A + B is A_top ^ B_top ^ carry; x < 0 iff it is 0.
-  BitWords sign;
-  sign.assign(a.size());
-  for (std::size_t k = 0; k < a.size(); ++k) {
-    sign.first[k] = ((high.first[k] ^ low.first[k]) >> top ^ stream_bit(job[0].generate.first, k)) & 1;
-    sign.second[k] = ((high.second[k] ^ low.second[k]) >> top ^ stream_bit(job[0].generate.second, k)) & 1;
+  split(a, uint64_t{1} << top, false, -1, high, low, {}, dabits);
+  // x < 0 iff bit `top` of A + B, A_top ^ B_top ^ carry, is 0: the rest of e is
+  // NOT(A_top ^ B_top) ^ r.
+  std::array<BitWords, 1> rest;
+  rest[0].assign(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    rest[0].first[k] = ((high.first[k] ^ low.first[k]) >> top ^ dabits.binary.first[k]) & 1;
+    rest[0].second[k] = ((high.second[k] ^ low.second[k]) >> top ^ dabits.binary.second[k]) & 1;
   }
-  const std::vector<uint64_t> one(a.size(), 1);
-  xor_public(sign, one);
-  bits_to_arithmetic(sign, out);
+  xor_public(rest[0], std::vector<uint64_t>(n, 1));
+  std::array<CarryJob, 1> job{CarryJob{top, 0, {}, {}}};
+  const auto opened = trees_then_open(job, &high, &low, true, rest, dabits);
+  inject(opened[0], dabits, 0, out);
 }
 
 void Rep3Protocol::eqz(std::span<Share> out, std::span<const Share> a, unsigned bits) {
   if (path_ == NonlinearPath::generic) return generic::NonLinear(*this).eqz(out, a, bits);
+  const std::size_t n = a.size();
+  DaBits dabits = draw_dabits(n);
   BitWords high, negated_low;
-  split(a, 0, true, -1, high, negated_low, {});
-  // Equal iff every bit of NOT(A ^ -B) below `bits` is 1: an AND tree. Padding positions
-  // hold 1, the identity of AND.
+  split(a, 0, true, -1, high, negated_low, {}, dabits);
+  // Equal iff every bit of NOT(A ^ -B) below `bits` is 1: an AND tree, padded with 1s.
   BitWords differ;
-  differ.assign(a.size());
-  for (std::size_t k = 0; k < a.size(); ++k) {
+  differ.assign(n);
+  for (std::size_t k = 0; k < n; ++k) {
     differ.first[k] = high.first[k] ^ negated_low.first[k];
     differ.second[k] = high.second[k] ^ negated_low.second[k];
   }
   std::array<CarryJob, 1> job{CarryJob{bits, rep3::next_power_of_two(bits), {}, {}}};
   job[0].propagate = pack(differ, bits, job[0].width);
   std::vector<uint64_t> every_position(job[0].propagate.size());
-  rep3::padding_mask(a.size(), job[0].width, job[0].width, every_position);
+  rep3::padding_mask(n, job[0].width, job[0].width, every_position);
   xor_public(job[0].propagate, every_position);  // NOT on the real bits, 1 on the padding
-  combine_levels(job, false);
-  BitWords equal;
-  equal.assign(a.size());
-  for (std::size_t k = 0; k < a.size(); ++k) {
-    equal.first[k] = stream_bit(job[0].propagate.first, k);
-    equal.second[k] = stream_bit(job[0].propagate.second, k);
-  }
-  bits_to_arithmetic(equal, out);
+  std::array<BitWords, 1> rest{dabits.binary};
+  const auto opened = trees_then_open(job, nullptr, nullptr, false, rest, dabits);
+  inject(opened[0], dabits, 0, out);
 }
 
 void Rep3Protocol::trunc(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits) {
@@ -264,19 +426,21 @@ void Rep3Protocol::trunc(std::span<Share> out, std::span<const Share> a, unsigne
     std::copy(a.begin(), a.end(), out.begin());
     return;
   }
+  DaBits dabits = draw_dabits(2 * n);
   BitWords high, low;
   std::vector<Share> high_shifted(n);
-  split(a, uint64_t{1} << (bits - 1), false, static_cast<int>(m), high, low, high_shifted);
+  split(a, uint64_t{1} << (bits - 1), false, static_cast<int>(m), high, low, high_shifted, dabits);
   std::array<CarryJob, 2> jobs{CarryJob{m, 0, {}, {}}, CarryJob{64, 0, {}, {}}};
-  carries(jobs, high, low);
-  BitWords carry_bits;
-  carry_bits.assign(2 * n);
-  for (std::size_t k = 0; k < n; ++k) {
-    carry_bits.first[k] = stream_bit(jobs[0].generate.first, k), carry_bits.second[k] = stream_bit(jobs[0].generate.second, k);
-    carry_bits.first[n + k] = stream_bit(jobs[1].generate.first, k), carry_bits.second[n + k] = stream_bit(jobs[1].generate.second, k);
+  std::array<BitWords, 2> rest;  // e = carry ^ r
+  for (int j = 0; j < 2; ++j) {
+    rest[j].assign(n);
+    std::copy_n(dabits.binary.first.begin() + j * static_cast<std::ptrdiff_t>(n), n, rest[j].first.begin());
+    std::copy_n(dabits.binary.second.begin() + j * static_cast<std::ptrdiff_t>(n), n, rest[j].second.begin());
   }
+  const auto opened = trees_then_open(jobs, &high, &low, true, rest, dabits);
   std::vector<Share> carry(2 * n);
-  bits_to_arithmetic(carry_bits, carry);
+  inject(opened[0], dabits, 0, std::span<Share>(carry).first(n));
+  inject(opened[1], dabits, n, std::span<Share>(carry).subspan(n));
   const uint64_t wrap = uint64_t{1} << (64 - m);
   const uint64_t offset = uint64_t{1} << (bits - 1 - m);
   for (std::size_t k = 0; k < n; ++k) {

@@ -90,7 +90,7 @@ class Rep3Protocol {
   bool open_to(int party, std::span<Clear> out, std::span<const Share> a);
   void truncpr(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits);
   // Comparison and exact truncation (comparison.cc): local share splitting, a packed
-  // binary carry tree, bit injection. ltz: ceil(log2(bits-1)) + 4 rounds.
+  // binary carry tree, a daBit. ltz: 2 + ceil(log2(bits-1)) rounds (8 at 64 bits).
   void ltz(std::span<Share> out, std::span<const Share> a, unsigned bits);
   void eqz(std::span<Share> out, std::span<const Share> a, unsigned bits);
   void trunc(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits);
@@ -113,8 +113,6 @@ class Rep3Protocol {
   template <class Kernel>
   void bilinear(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, Kernel kernel);
   // ---- the binary layer (comparison.cc) ----
-  // The carry out of positions [0, positions) of a + b, for binary-shared words a, b:
-  // `generate` bit 0 holds it when carries() returns.
   // A carry (or, without generate, an AND of all bits) over `positions` positions per
   // value, kept as streams of `width` bits per value (rep3/binary.h).
   struct CarryJob {
@@ -123,23 +121,42 @@ class Rep3Protocol {
     rep3::BitWords generate;
     rep3::BitWords propagate;
   };
+  // Random bits r shared both ways: binary (bit 0 of each word) and, once the
+  // multiplication d * r_2 has ridden along some round, arithmetic.
+  struct DaBits {
+    rep3::BitWords binary;
+    std::vector<Share> d, r2, arithmetic;
+    LargeVector<uint64_t> input_message;  // party 0's share of d for party 1
+    bool multiplied = false;
+    std::size_t product_offset = 0;       // where its terms sit in the round's message
+  };
+  // The last gate of a tree: e = (x & y) ^ rest, opened (x, y absent: e = rest).
+  struct FinalGate {
+    const rep3::BitWords* x;
+    const rep3::BitWords* y;
+    const rep3::BitWords* rest;
+  };
   // XORs a public stream into the shared words (component 0).
   void xor_public(rep3::BitWords& words, std::span<const uint64_t> mask) const;
-  // Every task's AND in one round.
-  void and_words(std::span<const rep3::AndTask> tasks);
+  DaBits draw_dabits(std::size_t count);
+  void attach_dabit_multiplication(DaBits* dabits, LargeVector<uint64_t>& to_previous, std::size_t& at);
+  void finish_dabit_multiplication(DaBits* dabits, std::span<const uint64_t> sent, std::span<const uint64_t> received);
+  // [b] = e + [r] - 2e[r] for the opened e = b ^ r (values [from, from + out.size()) of dabits).
+  void inject(std::span<const uint64_t> opened, const DaBits& dabits, std::size_t from, std::span<Share> out);
+  // Every task's AND in one round (with the daBits' multiplication if still pending).
+  void and_words(std::span<const rep3::AndTask> tasks, DaBits* dabits);
+  // One round: the final ANDs, opened (each party sends its masked share to both others).
+  std::vector<LargeVector<uint64_t>> and_then_open(std::span<const FinalGate> gates, DaBits* dabits);
   // x = A + B: A = x_0 + x_1 + offset binary-shared by party 0 (one message to party 2),
   // B = x_2 (or -x_2) binary-shared locally. With shift >= 0, also an arithmetic sharing of
-  // A >> shift in the same message.
+  // A >> shift in the same message; party 0 also sends the daBits' input to party 1.
   void split(std::span<const Share> x, uint64_t offset, bool negate_b, int shift, rep3::BitWords& a, rep3::BitWords& b,
-             std::span<Share> a_shifted);
-  // The carry out of each job's low `positions` bits of a + b: g = a & b (one round), then
-  // combine_levels. The carry of value k ends in bit k of the job's generate stream.
-  void carries(std::span<CarryJob> jobs, const rep3::BitWords& a, const rep3::BitWords& b);
-  // The tree rounds: combine neighbouring (generate, propagate) positions until one is
-  // left; with need_generate false only propagate (an AND of all the bits) is kept.
-  void combine_levels(std::span<CarryJob> jobs, bool need_generate);
-  // Bit 0 of each shared word as an arithmetic 0/1 sharing. Two rounds.
-  void bits_to_arithmetic(const rep3::BitWords& bits, std::span<Share> out);
+             std::span<Share> a_shifted, DaBits& dabits);
+  // The trees of all jobs in shared rounds (carry trees start with g = a & b), their last
+  // AND opened as e = result ^ rest[j]; the opened streams, one bit per value.
+  std::vector<LargeVector<uint64_t>> trees_then_open(std::span<CarryJob> jobs, const rep3::BitWords* a,
+                                                     const rep3::BitWords* b, bool need_generate,
+                                                     std::span<const rep3::BitWords> rests, DaBits& dabits);
   // Splits shares into their two component arrays (for the local matrix kernels).
   static void split(std::span<const Share> shares, std::vector<uint64_t>& first, std::vector<uint64_t>& second);
 
