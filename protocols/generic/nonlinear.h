@@ -13,14 +13,16 @@
 //   x' = c - r (mod 2^64) read as an integer in [0, 2^64); both comparisons of the public c
 //   with the secret bits of r run in one tree of ceil(log2 64) multiplication rounds.
 //
-// ltz (x < 0) = 1 - floor(x' / 2^(bits-1)) with x' = x + 2^(bits-1); trunc is the formula
-// itself minus 2^(bits-1-m); eqz is an AND tree over [c_i == r_i] for i < bits; truncpr is
+// ltz: x < 0 iff bit bits-1 of x' = x + 2^(bits-1) is 0, which is c ^ r ^ the borrow from
+// the bits below (one tree); trunc is the formula above minus 2^(bits-1-m) (two trees, in
+// the same rounds); eqz is an AND tree over [c_i == r_i] for i < bits; truncpr is
 // the statistical variant (mask of bits+40 bits, no wrap, one LSB of error) when
 // bits <= 24, and exact trunc otherwise.
 //
-// Rounds (P with one-round mul and open, n parties): random bits n + ceil(log2 n), open 1,
-// tree 6 (eqz: ceil(log2 bits)), final combination 0. Communication is dominated by the
-// 64 random bits per value.
+// Rounds (P with one-round mul and open, n parties): random bits 2n - 1, open 1, tree
+// ceil(log2 bits) (trunc: 6), ltz one more. Communication is dominated by the 64 random
+// bits per value. Everything is laid out bit-major (bit i of every value contiguous), so
+// each step is one vector call per bit position.
 #pragma once
 
 #include <algorithm>
@@ -42,13 +44,14 @@ template <GenericCapable P>
 class NonLinear {
  public:
   using Share = typename P::Share;
+  using Clear = typename P::Domain::Value;
 
   explicit NonLinear(P& protocol) : p_(protocol) {}
 
   // `out` holds uniformly random bits that no party knows.
   void random_bits(std::span<Share> out) {
     const std::size_t n = out.size();
-    std::vector<Share> acc(n), next(n), product(n);
+    std::vector<Share> next(n), product(n);
     for (int party = 0; party < p_.party_count(); ++party) {
       std::vector<int64_t> bits;
       if (p_.plays(party)) {
@@ -57,16 +60,10 @@ class NonLinear {
         bits.resize(n);
         for (std::size_t k = 0; k < n; ++k) bits[k] = static_cast<int64_t>(words[k / 64] >> (k % 64) & 1);
       }
-      std::span<Share> target = party == 0 ? std::span<Share>(acc) : std::span<Share>(next);
-      p_.input(party, target, bits);
+      p_.input(party, party == 0 ? out : std::span<Share>(next), bits);
       if (party == 0) continue;
-      // acc ^= next, as acc + next - 2 acc next
-      p_.mul(product, acc, next);
-      p_.add(acc, acc, next);
-      p_.mul_scalar(product, product, 2);
-      p_.sub(acc, acc, product);
+      xor_into(out, next, product);
     }
-    std::copy(acc.begin(), acc.end(), out.begin());
   }
 
   // floor(x / 2^m) exactly, for x that fits in `bits` signed bits.
@@ -75,30 +72,47 @@ class NonLinear {
       std::copy(x.begin(), x.end(), out.begin());
       return;
     }
-    truncate_offset(out, x, m, bits);
-    p_.add_scalar(out, out, 0 - (uint64_t{1} << (bits - 1 - m)));
+    const std::size_t n = x.size();
+    Mask mask = open_with_mask(x, uint64_t{1} << (bits - 1));
+    // floor(x'/2^m) = (c >> m) - (r >> m) - [c mod 2^m < r mod 2^m] + 2^(64-m) [c < r]
+    std::vector<Share> low(n), full(n);
+    borrows(mask, {m, 64}, {std::span<Share>(low), std::span<Share>(full)});
+    compose(mask.bits, n, m, 64, out);  // r >> m
+    std::vector<Clear> c_high(n);
+    for (std::size_t k = 0; k < n; ++k) c_high[k] = (mask.c[k] >> m) - (uint64_t{1} << (bits - 1 - m));
+    p_.clear_sub(out, c_high, out);
+    p_.sub(out, out, low);
+    p_.mul_scalar(full, full, uint64_t{1} << (64 - m));
+    p_.add(out, out, full);
   }
 
-  // 1 if x < 0 else 0.
+  // 1 if x < 0 else 0: with x' = x + 2^(bits-1) in [0, 2^bits), x < 0 iff bit bits-1 of
+  // x' = c - r is 0, and that bit is c_k ^ r_k ^ [c mod 2^k < r mod 2^k] for k = bits-1.
   void ltz(std::span<Share> out, std::span<const Share> x, unsigned bits) {
-    // floor((x + 2^(bits-1)) / 2^(bits-1)) is 1 for x >= 0 and 0 for x < 0.
-    truncate_offset(out, x, bits - 1, bits);
-    std::vector<Share> one(out.size());
-    p_.constant(one, 1);
-    p_.sub(out, one, out);
+    const std::size_t n = x.size();
+    const unsigned k = bits - 1;
+    Mask mask = open_with_mask(x, uint64_t{1} << k);
+    std::vector<Share> borrow(n), product(n);
+    borrows(mask, {k}, {std::span<Share>(borrow)});
+    std::span<Share> r_k(mask.bits.data() + k * n, n);
+    xor_into(borrow, r_k, product);  // r_k ^ borrow
+    // ltz = 1 - (c_k ^ t) = t where c_k = 1, 1 - t where c_k = 0
+    std::vector<Clear> sign(n), offset(n);
+    for (std::size_t v = 0; v < n; ++v) {
+      const bool c_k = mask.c[v] >> k & 1;
+      sign[v] = c_k ? 1 : Clear(0) - 1;
+      offset[v] = c_k ? 0 : 1;
+    }
+    p_.mul_clear(out, borrow, sign);
+    p_.add_clear(out, out, offset);
   }
 
-  // 1 if x == 0 else 0.
+  // 1 if x == 0 else 0: x == 0 iff the low `bits` bits of c = x + r and r agree.
   void eqz(std::span<Share> out, std::span<const Share> x, unsigned bits) {
     const std::size_t n = x.size();
-    std::vector<Share> bits_of_r(n * 64), r(n);
-    masked_open_prepare(bits_of_r, r);
-    std::vector<uint64_t> c(n);
-    open_masked(x, r, 0, c);
-    // x == 0 iff the low `bits` bits of c and r agree: AND over [c_i == r_i].
-    std::vector<Share> agree(n * bits);
-    for (std::size_t k = 0; k < n; ++k)
-      for (unsigned i = 0; i < bits; ++i) equal_bit(agree[k * bits + i], c[k] >> i & 1, bits_of_r[k * 64 + i]);
+    Mask mask = open_with_mask(x, 0);
+    std::vector<Share> agree(static_cast<std::size_t>(bits) * n);
+    for (unsigned i = 0; i < bits; ++i) equal_bits(mask, i, std::span<Share>(agree).subspan(i * n, n));
     and_tree(agree, n, bits, out);
   }
 
@@ -112,71 +126,60 @@ class NonLinear {
     // Mask of bits+40 random bits: c = x' + r does not wrap and hides x' up to 2^-40.
     const std::size_t n = x.size();
     const unsigned width = bits + kStatisticalSecurity;
-    std::vector<Share> r_bits(n * width);
+    std::vector<Share> r_bits(static_cast<std::size_t>(width) * n);
     random_bits(r_bits);
-    std::vector<Share> r(n), r_high(n);
-    compose(r_bits, width, 0, r);
-    compose(r_bits, width, m, r_high);
+    std::vector<Share> r(n);
+    compose(r_bits, n, 0, width, r);
     std::vector<uint64_t> c(n);
     open_masked(x, r, uint64_t{1} << (bits - 1), c);
     // (c >> m) - (r >> m) - 2^(bits-1-m): dropping [c mod 2^m < r mod 2^m] adds 0 or 1.
-    for (std::size_t k = 0; k < n; ++k) {
-      Share v;
-      p_.constant(std::span(&v, 1), (c[k] >> m) - (uint64_t{1} << (bits - 1 - m)));
-      p_.sub(std::span(&out[k], 1), std::span<const Share>(&v, 1), std::span<const Share>(&r_high[k], 1));
-    }
+    compose(r_bits, n, m, width, out);
+    std::vector<Clear> c_high(n);
+    for (std::size_t k = 0; k < n; ++k) c_high[k] = (c[k] >> m) - (uint64_t{1} << (bits - 1 - m));
+    p_.clear_sub(out, c_high, out);
   }
 
  private:
   static constexpr unsigned kStatisticalSecurity = 40;
 
-  // floor((x + 2^(bits-1)) / 2^m) for x that fits in `bits` signed bits.
-  void truncate_offset(std::span<Share> out, std::span<const Share> x, unsigned m, unsigned bits) {
-    if (m == 0) {  // ltz of 1-bit values: x' itself
-      p_.add_scalar(out, x, uint64_t{1} << (bits - 1));
-      return;
-    }
+  // r uniform over Z_2^64 with its bits (bit-major: bit i of value k at bits[i*n + k]),
+  // and the opened c = x + offset + r.
+  struct Mask {
+    std::vector<Share> bits;
+    std::vector<uint64_t> c;
+  };
+
+  Mask open_with_mask(std::span<const Share> x, uint64_t offset) {
     const std::size_t n = x.size();
-    std::vector<Share> r_bits(n * 64), r(n);
-    masked_open_prepare(r_bits, r);
-    std::vector<uint64_t> c(n);
-    open_masked(x, r, uint64_t{1} << (bits - 1), c);
-    // Both comparisons [c mod 2^m < r mod 2^m] and [c < r] in one tree pass.
-    std::vector<Share> less(2 * n);
-    public_less_than_bits(c, r_bits, m, std::span<Share>(less).first(n), std::span<Share>(less).subspan(n));
-    std::vector<Share> r_high(n);
-    compose(r_bits, 64, m, r_high);
-    for (std::size_t k = 0; k < n; ++k) {
-      // (c >> m) - (r >> m) - low_less + 2^(64-m) full_less
-      Share term;
-      p_.mul_scalar(std::span(&term, 1), std::span<const Share>(&less[n + k], 1), uint64_t{1} << (64 - m));
-      Share v;
-      p_.constant(std::span(&v, 1), c[k] >> m);
-      p_.sub(std::span(&v, 1), std::span<const Share>(&v, 1), std::span<const Share>(&r_high[k], 1));
-      p_.sub(std::span(&v, 1), std::span<const Share>(&v, 1), std::span<const Share>(&less[k], 1));
-      p_.add(std::span(&out[k], 1), std::span<const Share>(&v, 1), std::span<const Share>(&term, 1));
+    Mask mask;
+    mask.bits.resize(64 * n);
+    random_bits(mask.bits);
+    std::vector<Share> r(n);
+    compose(mask.bits, n, 0, 64, r);
+    mask.c.resize(n);
+    open_masked(x, r, offset, mask.c);
+    return mask;
+  }
+
+  // a ^= b, as a + b - 2ab (scratch: product).
+  void xor_into(std::span<Share> a, std::span<const Share> b, std::span<Share> product) {
+    p_.mul(product, a, b);
+    p_.add(a, a, b);
+    p_.mul_scalar(product, product, 2);
+    p_.sub(a, a, product);
+  }
+
+  // out = sum over from <= i < to of bits[i] 2^(i-from), a vector call per position.
+  void compose(std::span<const Share> bits, std::size_t n, unsigned from, unsigned to, std::span<Share> out) {
+    std::vector<Share> term(n);
+    p_.constant(out, 0);
+    for (unsigned i = from; i < to; ++i) {
+      p_.mul_scalar(term, bits.subspan(i * n, n), Clear(1) << (i - from));
+      p_.add(out, out, term);
     }
   }
 
-  // 64 random bits per value and the value they compose.
-  void masked_open_prepare(std::span<Share> bits_of_r, std::span<Share> r) {
-    random_bits(bits_of_r);
-    compose(bits_of_r, 64, 0, r);
-  }
-
-  // out[k] = sum over i >= from of bits[k*width + i] 2^(i-from).
-  void compose(std::span<const Share> bits, unsigned width, unsigned from, std::span<Share> out) {
-    for (std::size_t k = 0; k < out.size(); ++k) {
-      p_.constant(std::span(&out[k], 1), 0);
-      for (unsigned i = from; i < width; ++i) {
-        Share term;
-        p_.mul_scalar(std::span(&term, 1), bits.subspan(k * width + i, 1), uint64_t{1} << (i - from));
-        p_.add(std::span(&out[k], 1), std::span<const Share>(&out[k], 1), std::span<const Share>(&term, 1));
-      }
-    }
-  }
-
-  // c = x + offset + r, opened.
+  // c = x + offset + r, opened (after the protocol's check, as every opening).
   void open_masked(std::span<const Share> x, std::span<const Share> r, uint64_t offset, std::span<uint64_t> c) {
     std::vector<Share> masked(x.size());
     p_.add(masked, x, r);
@@ -185,107 +188,91 @@ class NonLinear {
     p_.open(c, masked);
   }
 
-  // [c_i == r_i] = c_i ? r_i : 1 - r_i, linear in r_i.
-  void equal_bit(Share& out, uint64_t c_bit, const Share& r_bit) {
-    if (c_bit) {
-      out = r_bit;
-      return;
+  // out[k] = [c_i == r_i] for value k: r_i where c_i = 1, 1 - r_i where c_i = 0.
+  void equal_bits(const Mask& mask, unsigned i, std::span<Share> out) {
+    const std::size_t n = mask.c.size();
+    std::vector<Clear> sign(n), offset(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      const bool c_i = mask.c[k] >> i & 1;
+      sign[k] = c_i ? 1 : Clear(0) - 1;
+      offset[k] = c_i ? 0 : 1;
     }
-    Share one;
-    p_.constant(std::span(&one, 1), 1);
-    p_.sub(std::span(&out, 1), std::span<const Share>(&one, 1), std::span<const Share>(&r_bit, 1));
+    p_.mul_clear(out, std::span<const Share>(mask.bits).subspan(i * n, n), sign);
+    p_.add_clear(out, out, offset);
   }
 
-  // low[k] = [c mod 2^m < r mod 2^m], full[k] = [c < r] (as 64-bit integers), from the
-  // bits of r. Per position i (high wins): "r wins" g_i = (1 - c_i) r_i, "equal"
-  // e_i = [c_i == r_i]; pairs combine as (G, E) = (G_hi + E_hi G_lo, E_hi E_lo) (the two
-  // terms of G never both hold). The low comparison uses positions [0, m), the full one
-  // [0, 64); both trees advance together, one mul round per level.
-  void public_less_than_bits(std::span<const uint64_t> c, std::span<const Share> r_bits, unsigned m, std::span<Share> low,
-                             std::span<Share> full) {
-    const std::size_t n = c.size();
+  // For each width w in `widths`: out[k] = [c mod 2^w < r mod 2^w]. Per position i (the
+  // higher wins): "r wins" g_i = (1 - c_i) r_i, "equal" e_i = [c_i == r_i]; neighbours
+  // combine as (G, E) = (G_hi + E_hi G_lo, E_hi E_lo) (the two terms of G never both hold).
+  // All trees advance together, one mul round per level.
+  void borrows(const Mask& mask, std::initializer_list<unsigned> widths, std::initializer_list<std::span<Share>> outs) {
+    const std::size_t n = mask.c.size();
     struct Tree {
       unsigned width;
-      std::vector<Share> g, e;  // [value][position], position 0 least significant
+      std::vector<Share> g, e;  // bit-major
     };
-    Tree trees[2] = {{m, {}, {}}, {64, {}, {}}};
-    for (Tree& t : trees) {
-      t.g.resize(n * t.width);
-      t.e.resize(n * t.width);
-      for (std::size_t k = 0; k < n; ++k)
-        for (unsigned i = 0; i < t.width; ++i) {
-          const uint64_t bit = c[k] >> i & 1;
-          const Share& r = r_bits[k * 64 + i];
-          if (bit) p_.constant(std::span(&t.g[k * t.width + i], 1), 0);
-          else t.g[k * t.width + i] = r;
-          equal_bit(t.e[k * t.width + i], bit, r);
-        }
-    }
-    while (trees[0].width > 1 || trees[1].width > 1) {
-      // Gather every pair of every tree into one multiplication round.
-      std::vector<Share> left, right;
-      std::vector<std::size_t> first_product(2), pairs(2);
-      for (int t = 0; t < 2; ++t) {
-        Tree& tree = trees[t];
-        first_product[t] = left.size();
-        pairs[t] = tree.width / 2;
-        if (tree.width <= 1) continue;
-        for (std::size_t k = 0; k < n; ++k)
-          for (unsigned j = 0; j < tree.width / 2; ++j) {
-            const std::size_t hi = k * tree.width + 2 * j + 1, lo = k * tree.width + 2 * j;
-            left.push_back(tree.e[hi]), right.push_back(tree.g[lo]);  // E_hi G_lo
-            left.push_back(tree.e[hi]), right.push_back(tree.e[lo]);  // E_hi E_lo
-          }
+    std::vector<Tree> trees;
+    for (unsigned w : widths) {
+      Tree t{w, std::vector<Share>(w * n), std::vector<Share>(w * n)};
+      for (unsigned i = 0; i < w; ++i) {
+        std::vector<Clear> not_c(n);
+        for (std::size_t k = 0; k < n; ++k) not_c[k] = (mask.c[k] >> i & 1) ? 0 : 1;
+        p_.mul_clear(std::span<Share>(t.g).subspan(i * n, n), std::span<const Share>(mask.bits).subspan(i * n, n), not_c);
+        equal_bits(mask, i, std::span<Share>(t.e).subspan(i * n, n));
       }
+      trees.push_back(std::move(t));
+    }
+    while (true) {
+      std::vector<Share> left, right;
+      for (Tree& t : trees)
+        for (unsigned j = 0; j < t.width / 2; ++j) {
+          const auto hi = t.e.begin() + (2 * j + 1) * n;
+          left.insert(left.end(), hi, hi + n), right.insert(right.end(), t.g.begin() + 2 * j * n, t.g.begin() + (2 * j + 1) * n);
+          left.insert(left.end(), hi, hi + n), right.insert(right.end(), t.e.begin() + 2 * j * n, t.e.begin() + (2 * j + 1) * n);
+        }
+      if (left.empty()) break;
       std::vector<Share> products(left.size());
       p_.mul(products, left, right);
-      for (int t = 0; t < 2; ++t) {
-        Tree& tree = trees[t];
-        if (tree.width <= 1) continue;
-        const unsigned half = tree.width / 2, odd = tree.width % 2, width = half + odd;
-        std::vector<Share> g(n * width), e(n * width);
-        std::size_t at = first_product[t];
-        for (std::size_t k = 0; k < n; ++k) {
-          for (unsigned j = 0; j < half; ++j, at += 2) {
-            p_.add(std::span(&g[k * width + j], 1), std::span<const Share>(&tree.g[k * tree.width + 2 * j + 1], 1),
-                   std::span<const Share>(&products[at], 1));
-            e[k * width + j] = products[at + 1];
-          }
-          if (odd) {  // the top position has no partner: it moves up unchanged
-            g[k * width + half] = tree.g[k * tree.width + tree.width - 1];
-            e[k * width + half] = tree.e[k * tree.width + tree.width - 1];
-          }
+      std::size_t at = 0;
+      for (Tree& t : trees) {
+        if (t.width <= 1) continue;
+        const unsigned half = t.width / 2, width = half + t.width % 2;
+        std::vector<Share> g(width * n), e(width * n);
+        for (unsigned j = 0; j < half; ++j, at += 2 * n) {
+          p_.add(std::span<Share>(g).subspan(j * n, n), std::span<const Share>(t.g).subspan((2 * j + 1) * n, n),
+                 std::span<const Share>(products).subspan(at, n));
+          std::copy_n(products.begin() + static_cast<std::ptrdiff_t>(at + n), n, e.begin() + j * n);
         }
-        // An odd top position must stay the most significant: pairs are (2j+1, 2j).
-        tree.g = std::move(g);
-        tree.e = std::move(e);
-        tree.width = width;
+        if (t.width % 2) {  // the top position has no partner: it moves up unchanged
+          std::copy_n(t.g.begin() + (t.width - 1) * n, n, g.begin() + half * n);
+          std::copy_n(t.e.begin() + (t.width - 1) * n, n, e.begin() + half * n);
+        }
+        t.g = std::move(g), t.e = std::move(e), t.width = width;
       }
     }
-    for (std::size_t k = 0; k < n; ++k) {
-      if (m == 0) p_.constant(low.subspan(k, 1), 0);
-      else low[k] = trees[0].g[k];
-      full[k] = trees[1].g[k];
+    auto out = outs.begin();
+    for (const Tree& t : trees) {
+      if (t.width == 0) p_.constant(*out, 0);
+      else std::copy_n(t.g.begin(), n, out->begin());
+      ++out;
     }
   }
 
-  // out[k] = AND of the `width` bits values[k*width ..]: a product tree.
+  // out[k] = AND over positions i < width of values[i*n + k]: a product tree.
   void and_tree(std::vector<Share>& values, std::size_t n, unsigned width, std::span<Share> out) {
     while (width > 1) {
-      const unsigned half = width / 2, odd = width % 2, next_width = half + odd;
-      std::vector<Share> left(n * half), right(n * half), products(n * half);
-      for (std::size_t k = 0; k < n; ++k)
-        for (unsigned j = 0; j < half; ++j) left[k * half + j] = values[k * width + 2 * j], right[k * half + j] = values[k * width + 2 * j + 1];
-      p_.mul(products, left, right);
-      std::vector<Share> next(n * next_width);
-      for (std::size_t k = 0; k < n; ++k) {
-        for (unsigned j = 0; j < half; ++j) next[k * next_width + j] = products[k * half + j];
-        if (odd) next[k * next_width + half] = values[k * width + width - 1];
+      const unsigned half = width / 2, next_width = half + width % 2;
+      std::vector<Share> left(half * n), right(half * n), next(next_width * n);
+      for (unsigned j = 0; j < half; ++j) {
+        std::copy_n(values.begin() + 2 * j * n, n, left.begin() + j * n);
+        std::copy_n(values.begin() + (2 * j + 1) * n, n, right.begin() + j * n);
       }
+      p_.mul(std::span<Share>(next).first(half * n), left, right);
+      if (width % 2) std::copy_n(values.begin() + (width - 1) * n, n, next.begin() + half * n);
       values = std::move(next);
       width = next_width;
     }
-    std::copy(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(n), out.begin());
+    std::copy_n(values.begin(), n, out.begin());
   }
 
   P& p_;
