@@ -40,6 +40,16 @@ struct RunCommandOptions {
   std::vector<std::string> include_dirs;
 };
 
+// A party process failed: its exit status becomes the launcher's.
+class PartyFailed : public Error {
+ public:
+  PartyFailed(const std::string& message, int exit_status) : Error(message), exit_status_(exit_status) {}
+  ExitCode exit_code() const override { return static_cast<ExitCode>(exit_status_); }
+
+ private:
+  int exit_status_;
+};
+
 int choose_party_count(const BackendInfo& backend, const bytecode::Program& program, int requested) {
   const int needed = static_cast<int>(program.requirements.min_parties);
   const int parties = requested > 0 ? requested : std::max(needed, backend.min_parties);
@@ -103,15 +113,9 @@ void run(const RunCommandOptions& options) {
   const int parties = choose_party_count(backend, program, options.parties);
   const LocalRun local = launch_local_parties(setup, parties, options.base_port, options.quiet, std::cout);
   write_json(options, parties, local.reports);
-  if (local.exit_code != 0) {
-    // The parties printed their own errors; this names the one that failed first.
-    struct LocalRunFailed : Error {
-      int code;
-      LocalRunFailed(const std::string& message, int exit_code) : Error(message), code(exit_code) {}
-      ExitCode exit_code() const override { return static_cast<ExitCode>(code); }
-    };
-    throw LocalRunFailed(local.failure, local.exit_code);
-  }
+  // The parties printed their own errors; this names the one that failed first and exits
+  // with its status.
+  if (local.exit_code != 0) throw PartyFailed(local.failure, local.exit_code);
 }
 
 }  // namespace

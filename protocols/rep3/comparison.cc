@@ -223,52 +223,46 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::and_then_open(std::span<const F
 
 void Rep3Protocol::split(std::span<const Share> x, uint64_t offset, bool negate_b, int shift, BitWords& a, BitWords& b,
                          std::span<Share> a_shifted, DaBits& dabits) {
-  // One round: party 0 sends the binary share of A (and A >> shift, and the daBits'
-  // input) ; parties 2 (and 1) receive.
+  // One round, sent by party 0 only: to party 2 the binary share of A (and A >> shift),
+  // to party 1 its share of the daBits' d.
   const std::size_t n = x.size();
   a.assign(n);
   b.assign(n);
-  const std::size_t message = shift >= 0 ? 2 * n : n;
-  LargeVector<uint64_t> rho(message);
+  const std::size_t words = shift >= 0 ? 2 * n : n;
+  LargeVector<uint64_t> masks(words);  // rho (and r for A >> shift): k_1, parties 0 and 1
   if (me_ == 0) {
-    next_prg_.fill(std::span<uint64_t>(rho));  // k_1, shared with party 1
-    LargeVector<uint64_t> sent(message);
+    next_prg_.fill(std::span<uint64_t>(masks));
+    LargeVector<uint64_t> to_party2(words);
     for (std::size_t k = 0; k < n; ++k) {
       const uint64_t whole = x[k].first + x[k].second + offset;
-      a.first[k] = whole ^ rho[k];
-      a.second[k] = rho[k];
-      sent[k] = a.first[k];
+      a.first[k] = to_party2[k] = whole ^ masks[k];
+      a.second[k] = masks[k];
       if (shift >= 0) {
-        sent[n + k] = (whole >> shift) - rho[n + k];
-        a_shifted[k] = {sent[n + k], rho[n + k]};
+        to_party2[n + k] = (whole >> shift) - masks[n + k];
+        a_shifted[k] = {to_party2[n + k], masks[n + k]};
       }
     }
-    transport_.exchange(std::array{net::Outgoing{2, net::as_bytes(std::span<const uint64_t>(sent))},
+    transport_.exchange(std::array{net::Outgoing{2, net::as_bytes(std::span<const uint64_t>(to_party2))},
                                    net::Outgoing{1, net::as_bytes(std::span<const uint64_t>(dabits.input_message))}},
                         {});
   } else if (me_ == 1) {
-    own_prg_.fill(std::span<uint64_t>(rho));  // k_1
+    own_prg_.fill(std::span<uint64_t>(masks));
+    LargeVector<uint64_t> d_share(dabits.d.size());
+    transport_.receive(0, net::as_writable_bytes(std::span<uint64_t>(d_share)));
+    for (std::size_t k = 0; k < d_share.size(); ++k) dabits.d[k] = {d_share[k], 0};
     for (std::size_t k = 0; k < n; ++k) {
-      a.first[k] = rho[k];
+      a.first[k] = masks[k];
       b.second[k] = negate_b ? 0 - x[k].second : x[k].second;  // x_2
-      if (shift >= 0) a_shifted[k] = {rho[n + k], 0};
+      if (shift >= 0) a_shifted[k] = {masks[n + k], 0};
     }
   } else {
-    for (std::size_t k = 0; k < n; ++k) b.first[k] = negate_b ? 0 - x[k].first : x[k].first;  // x_2
-  }
-  if (me_ != 0) {
-    LargeVector<uint64_t> input_share(dabits.d.size());
-    if (me_ == 1) {
-      transport_.receive(0, net::as_writable_bytes(std::span<uint64_t>(input_share)));
-    } else {
-      transport_.receive(0, net::as_writable_bytes(std::span<uint64_t>(rho)));
-      for (std::size_t k = 0; k < n; ++k) {
-        a.second[k] = rho[k];
-        if (shift >= 0) a_shifted[k] = {0, rho[n + k]};
-      }
+    LargeVector<uint64_t> from_party0(words);
+    transport_.receive(0, net::as_writable_bytes(std::span<uint64_t>(from_party0)));
+    for (std::size_t k = 0; k < n; ++k) {
+      a.second[k] = from_party0[k];
+      b.first[k] = negate_b ? 0 - x[k].first : x[k].first;  // x_2
+      if (shift >= 0) a_shifted[k] = {0, from_party0[n + k]};
     }
-    if (me_ == 1)
-      for (std::size_t k = 0; k < input_share.size(); ++k) dabits.d[k] = {input_share[k], 0};
   }
 }
 
