@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler_lite/assembler.h"
+#include "compiler_lite/qnn/quantization.h"
 #include "tests/support/run_parties.h"
 #include "tests/support/run_program.h"
 
@@ -106,33 +107,20 @@ TEST(Library, ArgmaxFindsTheFirstLargest) {
 
 // ---- TFLite requantization ----
 
-// TFLITE.md, "MultiplyByQuantizedMultiplier", default (double rounding) build, written
-// from the stated rules rather than from the derivation the library uses.
-int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
-  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
-  const int64_t p = int64_t{a} * int64_t{b};
-  const int64_t nudge = p >= 0 ? (int64_t{1} << 30) : 1 - (int64_t{1} << 30);
-  return static_cast<int32_t>((p + nudge) / (int64_t{1} << 31));  // C++ division truncates
-}
-int32_t rounding_divide_by_pot(int32_t x, int e) {
-  const int32_t mask = static_cast<int32_t>((int64_t{1} << e) - 1);
-  const int32_t remainder = x & mask;
-  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return (x >> e) + (remainder > threshold ? 1 : 0);
-}
+// The plaintext MultiplyByQuantizedMultiplier of the reference kernels (compiler_lite/qnn),
+// itself checked against Debian's gemmlowp in test_qnn_reference.cc.
 int32_t multiply_by_quantized_multiplier(int32_t x, int32_t m0, int shift) {
-  const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
-  return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(x * (1 << left), m0), right);
+  return qnn::multiply_by_quantized_multiplier(x, m0, shift);
 }
 
 TEST(Library, PlaintextReferenceMatchesTfliteTieRules) {
   // The tie rules TFLITE.md spells out: SRDHM rounds a negative tie toward +infinity,
   // RDBPOT rounds ties away from zero.
-  EXPECT_EQ(saturating_rounding_doubling_high_mul(-3, 1 << 30), -1);  // -1.5 -> -1
-  EXPECT_EQ(saturating_rounding_doubling_high_mul(3, 1 << 30), 2);    // 1.5 -> 2
-  EXPECT_EQ(rounding_divide_by_pot(-3, 1), -2);                       // -1.5 -> -2
-  EXPECT_EQ(rounding_divide_by_pot(3, 1), 2);                         // 1.5 -> 2
-  EXPECT_EQ(rounding_divide_by_pot(-5, 2), -1);                       // -1.25 -> -1
+  EXPECT_EQ(qnn::saturating_rounding_doubling_high_mul(-3, 1 << 30), -1);  // -1.5 -> -1
+  EXPECT_EQ(qnn::saturating_rounding_doubling_high_mul(3, 1 << 30), 2);    // 1.5 -> 2
+  EXPECT_EQ(qnn::rounding_divide_by_pot(-3, 1), -2);                       // -1.5 -> -2
+  EXPECT_EQ(qnn::rounding_divide_by_pot(3, 1), 2);                         // 1.5 -> 2
+  EXPECT_EQ(qnn::rounding_divide_by_pot(-5, 2), -1);                       // -1.25 -> -1
 }
 
 // Runs `macro` on groups of random x for random (M0, shift) pairs and compares with the
