@@ -17,5 +17,6 @@ void add_run_command(CLI::App& app, Action& action);
 void add_protocols_command(CLI::App& app, Action& action);
 void add_instructions_command(CLI::App& app, Action& action);
 void add_reference_command(CLI::App& app, Action& action);
+void add_infer_command(CLI::App& app, Action& action);
 
 }  // namespace mpvm::cli

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   cli::add_protocols_command(app, action);
   cli::add_instructions_command(app, action);
   cli::add_reference_command(app, action);
+  cli::add_infer_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,181 @@
+// `mpvm infer MODEL.tflite --image IMG --protocol NAME`: private inference. The model
+// compiler turns the model into a program and the model owner's input (party 0); the
+// image is the client's input (party 1); the parties run it; the label is revealed to the
+// client only. `--reference` also runs the plaintext reference and compares.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "base/errors.h"
+#include "cli/backends.h"
+#include "cli/commands.h"
+#include "cli/party_launcher.h"
+#include "cli/program_files.h"
+#include "compiler_lite/assembler.h"
+#include "compiler_lite/image/image.h"
+#include "compiler_lite/qnn/compiler.h"
+#include "compiler_lite/qnn/reference.h"
+#include "compiler_lite/tflite/loader.h"
+
+namespace mpvm::cli {
+namespace {
+
+struct InferOptions {
+  std::string model;
+  std::string image;
+  std::string labels;
+  std::string resize = "bilinear";
+  std::string protocol = "rep3";
+  bool reveal_logits = false;
+  bool reference = false;
+  bool quiet = false;
+  double timeout = 120;
+};
+
+// A folder for the parties' input files, removed when the run ends.
+class TemporaryDirectory {
+ public:
+  TemporaryDirectory() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "mpvm-infer-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw Error("cannot create a temporary directory");
+    path_ = pattern;
+  }
+  ~TemporaryDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+void write_values(const std::filesystem::path& path, const std::vector<int64_t>& values) {
+  std::ofstream file(path);
+  for (std::size_t k = 0; k < values.size(); ++k) file << values[k] << ((k + 1) % 32 == 0 ? '\n' : ' ');
+  file << '\n';
+  if (!file) throw InputError(fmt::format("{}: cannot write", path.string()));
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::vector<std::string> lines;
+  if (path.empty()) return lines;
+  std::ifstream file(path);
+  if (!file) throw InputError(fmt::format("{}: cannot open labels file", path));
+  std::string line;
+  while (std::getline(file, line)) lines.push_back(line);
+  return lines;
+}
+
+void run(const InferOptions& options) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const BackendInfo& backend = find_backend(options.protocol);
+  const qnn::Model model = tflite::load_tflite_file(options.model);
+  const qnn::CompiledModel compiled = qnn::compile_model(model, qnn::CompileOptions{options.reveal_logits});
+  const bytecode::Program program = compiler_lite::assemble(
+      compiled.assembly, std::filesystem::path(options.model).stem().string() + ".s",
+      compiler_lite::AssembleOptions{include_path({})});
+  const qnn::Tensor& input = model.tensors[static_cast<std::size_t>(model.inputs[0])];
+  const image::Resize method = options.resize == "nearest" ? image::Resize::nearest : image::Resize::bilinear;
+  const std::vector<uint8_t> pixels =
+      image::pixel_bytes(image::load_for_model(options.image, input.shape.at(1), input.shape.at(2), input.shape.at(3), method));
+  if (!options.quiet)
+    std::cerr << fmt::format("[mpvm] {}: {} layers compiled to {} instructions in {:.3f} s\n", options.model,
+                             compiled.layers.size(), program.code.size(),
+                             std::chrono::duration<double>(Clock::now() - start).count());
+
+  TemporaryDirectory inputs;
+  write_values(inputs.path() / "P0.in", compiled.owner_inputs);
+  std::vector<int64_t> client(pixels.begin(), pixels.end());
+  if (input.type == qnn::ElementType::int8)
+    for (int64_t& v : client) v = static_cast<int8_t>(static_cast<uint8_t>(v));
+  write_values(inputs.path() / "P1.in", client);
+
+  std::ostringstream printed;
+  vm::RunOptions run_options;
+  std::vector<PartyReport> reports;
+  if (backend.run_party == nullptr) {
+    vm::PrivateInputs private_inputs(inputs.path().string());
+    vm::StreamOutput output(printed);
+    PartyReport report;
+    report.statistics = run_emulate(PartyContext{program, private_inputs, output, run_options}, 2, std::random_device{}());
+    reports.push_back(report);
+  } else {
+    const PartySetup setup{backend, program, inputs.path().string(), run_options, options.timeout, protocols::NonlinearPath::native};
+    const LocalRun local = launch_local_parties(setup, backend.min_parties, 0, true, printed);
+    if (local.exit_code != 0) throw Error(local.failure);
+    reports = local.reports;
+  }
+
+  // Party 1's lines: the logits (if revealed), then the label.
+  std::istringstream lines(printed.str());
+  std::string line, logits_line;
+  int label = -1;
+  while (std::getline(lines, line)) {
+    if (!line.starts_with("P1: ")) continue;
+    if (line.find(' ', 4) != std::string::npos) logits_line = line.substr(4);
+    else label = std::stoi(line.substr(4));
+  }
+  if (label < 0) throw Error("the program revealed no label");
+  const std::vector<std::string> labels = read_lines(options.labels);
+  std::cout << fmt::format("label: {}{}\n", label,
+                           static_cast<std::size_t>(label) < labels.size() ? " " + labels[static_cast<std::size_t>(label)] : "");
+  if (!logits_line.empty()) std::cout << "logits: " << logits_line << '\n';
+
+  double seconds = 0;
+  uint64_t bytes = 0, rounds = 0;
+  for (const PartyReport& r : reports) {
+    seconds = std::max(seconds, r.statistics.seconds);
+    bytes = std::max(bytes, r.statistics.communication.bytes_sent);
+    rounds = std::max(rounds, r.statistics.communication.rounds);
+  }
+  if (!options.quiet)
+    std::cerr << fmt::format("[mpvm] {} inference: {:.3f} s (slowest party), {:.1f} MB sent per party at most, {} rounds; {:.3f} s in all\n",
+                             options.protocol, seconds, bytes / 1e6, rounds,
+                             std::chrono::duration<double>(Clock::now() - start).count());
+
+  if (options.reference) {
+    const auto outputs = qnn::run_reference(model, pixels);
+    const int expected = qnn::argmax_label(model, outputs);
+    bool logits_agree = true;
+    if (!logits_line.empty()) {
+      std::istringstream got(logits_line);
+      for (uint8_t v : outputs[0]) {
+        int x;
+        logits_agree = logits_agree && (got >> x) && x == (input.type == qnn::ElementType::int8 ? static_cast<int8_t>(v) : v);
+      }
+    }
+    std::cout << fmt::format("reference: label {}, {}\n", expected,
+                             expected == label && logits_agree ? (logits_line.empty() ? "the same label" : "bit for bit the same logits")
+                                                               : "DIFFERENT");
+    if (expected != label || !logits_agree) throw RuntimeError("the secure inference differs from the plaintext reference");
+  }
+}
+
+}  // namespace
+
+void add_infer_command(CLI::App& app, Action& action) {
+  auto options = std::make_shared<InferOptions>();
+  CLI::App* command = app.add_subcommand("infer", "Private inference: the model owner's weights and the client's image stay secret");
+  command->add_option("model", options->model, "the quantized .tflite model (party 0's secret weights)")->required();
+  command->add_option("--image", options->image, "the client's image (party 1's secret)")->required();
+  command->add_option("--labels", options->labels, "labels file, one per line");
+  command->add_option("--resize", options->resize, "bilinear (TFLite label_image) or nearest (Keras load_img)")
+      ->check(CLI::IsMember({"bilinear", "nearest"}))
+      ->capture_default_str();
+  command->add_option("-p,--protocol", options->protocol, "protocol back-end")->capture_default_str();
+  command->add_flag("--reveal-logits", options->reveal_logits, "reveal the logits to the client too");
+  command->add_flag("--reference", options->reference, "also run the plaintext reference and compare");
+  command->add_option("--timeout", options->timeout, "seconds a silent peer is waited for")->capture_default_str();
+  command->add_flag("-q,--quiet", options->quiet, "no statistics on stderr");
+  command->callback([options, &action] { action = [options] { run(*options); }; });
+}
+
+}  // namespace mpvm::cli

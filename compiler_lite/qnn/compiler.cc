@@ -1,0 +1,286 @@
+#include "compiler_lite/qnn/compiler.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "base/errors.h"
+#include "compiler_lite/qnn/quantization.h"
+
+namespace mpvm::qnn {
+namespace {
+
+
+// The smallest k such that floor(n * m / 2^k) == floor(n / d) for every 0 <= n <= limit,
+// with m = ceil(2^k / d): exact division by a public d with one multiplication and one
+// exact truncation (Granlund-Montgomery, PLDI 1994, §4). Checked here by brute force.
+std::pair<int64_t, int> exact_reciprocal(int64_t d, int64_t limit) {
+  for (int k = 1; k < 40; ++k) {
+    const int64_t m = ((int64_t{1} << k) + d - 1) / d;
+    bool exact = true;
+    for (int64_t n = 0; n <= limit && exact; ++n) exact = (n * m) >> k == n / d;
+    if (exact) return {m, k};
+  }
+  throw InputError(fmt::format("no exact reciprocal for division by {}", d));
+}
+
+class Compiler {
+ public:
+  Compiler(const Model& model, const CompileOptions& options) : model_(model), options_(options) {}
+
+  CompiledModel run() {
+    check_supported();
+    plan_registers();
+    emit("# {} compiled by mpvm: weights and biases are party 0's input, the image party 1's.", model_.name);
+    emit("# Registers: s0.. the working tensor, s{}.. requantization scratch, s{}.. weights.", scratch_, weights_);
+    emit(".include \"lib/tflite.s\"");
+    emit("");
+    const Tensor& input = model_.tensors[static_cast<std::size_t>(model_.inputs[0])];
+    out_.client_input_count = input.element_count();
+    const int64_t in_addr = allocate(model_.inputs[0]);
+    emit("# the client's image, {} values", input.element_count());
+    emit("    input:{} s0, 1", input.element_count());
+    emit("    stms:{} s0, {}", input.element_count(), in_addr);
+    for (const Operator& op : model_.operators) compile(op);
+    return std::move(out_);
+  }
+
+ private:
+  template <class... Args>
+  void emit(fmt::format_string<Args...> format, Args&&... args) {
+    out_.assembly += fmt::format(format, std::forward<Args>(args)...) + "\n";
+  }
+
+  const Tensor& tensor(int index) const { return model_.tensors.at(static_cast<std::size_t>(index)); }
+  [[noreturn]] void unsupported(const Operator& op, const std::string& what) const {
+    throw InputError(fmt::format("{}: operator {} ({}): {} (not supported by the secure compiler yet)", model_.name,
+                                 op.index, name_of(op.kind), what));
+  }
+
+  void check_supported() {
+    if (model_.inputs.size() != 1) throw InputError(fmt::format("{}: one input tensor expected", model_.name));
+    for (const Operator& op : model_.operators) {
+      switch (op.kind) {
+        case OperatorKind::conv_2d:
+        case OperatorKind::depthwise_conv_2d:
+        case OperatorKind::fully_connected:
+          if (tensor(op.inputs[0]).type != ElementType::uint8) unsupported(op, "int8 (per-channel) layers");
+          if (tensor(op.inputs[1]).quantization.per_channel()) unsupported(op, "per-channel weights");
+          break;
+        case OperatorKind::average_pool_2d:
+        case OperatorKind::reshape:
+        case OperatorKind::squeeze:
+        case OperatorKind::softmax: break;
+        default: unsupported(op, "this operator");
+      }
+    }
+    if (model_.operators.empty() || model_.operators.back().kind != OperatorKind::softmax)
+      throw InputError(fmt::format("{}: the secure compiler expects a classifier ending in SOFTMAX", model_.name));
+  }
+
+  // Registers: the largest tensor, then 6x that for requantize, then the largest weights.
+  void plan_registers() {
+    int64_t largest = 1, weights = 1;
+    for (const Tensor& t : model_.tensors) {
+      if (t.is_constant()) weights = std::max(weights, t.element_count());
+      else largest = std::max(largest, t.element_count());
+    }
+    scratch_ = largest;
+    weights_ = 7 * largest;
+    largest_ = largest;
+    (void)weights;
+  }
+
+  int64_t allocate(int tensor_index, int64_t cells = -1) {
+    const int64_t size = cells >= 0 ? cells : tensor(tensor_index).element_count();
+    const int64_t address = next_address_;
+    next_address_ += size;
+    if (tensor_index >= 0) address_[tensor_index] = address;
+    return address;
+  }
+  int64_t address_of(int tensor_index) const { return address_.at(tensor_index); }
+
+  // Party 0's constant tensor, as integers, in `order` (an index permutation; empty: as is).
+  void owner_values(const Tensor& t, const std::vector<int64_t>& order = {}) {
+    const int64_t n = t.element_count();
+    auto value = [&](int64_t k) -> int64_t {
+      switch (t.type) {
+        case ElementType::uint8: return t.data[static_cast<std::size_t>(k)];
+        case ElementType::int8: return static_cast<int8_t>(t.data[static_cast<std::size_t>(k)]);
+        case ElementType::int32: {
+          int32_t v;
+          std::memcpy(&v, t.data.data() + 4 * k, 4);
+          return v;
+        }
+        default: throw InputError(fmt::format("{}: tensor '{}' has an unsupported constant type", model_.name, t.name));
+      }
+    };
+    for (int64_t k = 0; k < n; ++k) out_.owner_inputs.push_back(value(order.empty() ? k : order[static_cast<std::size_t>(k)]));
+  }
+
+  // Loads party 0's weights, centres them on their zero point, stores them at `address`.
+  void input_weights(const Tensor& w, int64_t address, const std::vector<int64_t>& order = {}) {
+    const int64_t n = w.element_count();
+    owner_values(w, order);
+    emit("    input:{} s{}, 0", n, weights_);
+    emit("    addsi:{} s{}, s{}, {}", n, weights_, weights_, -w.quantization.zero_points.at(0));
+    emit("    stms:{} s{}, {}", n, weights_, address);
+  }
+
+  void compile(const Operator& op) {
+    switch (op.kind) {
+      case OperatorKind::conv_2d:
+      case OperatorKind::depthwise_conv_2d:
+      case OperatorKind::fully_connected: return compile_linear(op);
+      case OperatorKind::average_pool_2d: return compile_average_pool(op);
+      case OperatorKind::reshape:
+      case OperatorKind::squeeze:
+        address_[op.outputs[0]] = address_of(op.inputs[0]);  // the same cells, another shape
+        out_.layers.push_back(fmt::format("{} {}", op.index, name_of(op.kind)));
+        return;
+      case OperatorKind::softmax: return compile_argmax(op);
+      default: unsupported(op, "this operator");
+    }
+  }
+
+  void compile_linear(const Operator& op) {
+    const Tensor& in = tensor(op.inputs[0]);
+    const Tensor& w = tensor(op.inputs[1]);
+    const Tensor& out = tensor(op.outputs[0]);
+    const int64_t n_in = in.element_count(), n_out = out.element_count();
+    const int64_t center = allocate(-1, n_in), weights = allocate(-1, w.element_count());
+    const int64_t accumulators = allocate(-1, n_out), out_addr = allocate(op.outputs[0]);
+    const int64_t in_zero = in.quantization.zero_points.at(0);
+    emit("");
+    emit("# ---- operator {}: {} -> [{}] ----", op.index, name_of(op.kind), fmt::join(out.shape, ","));
+    out_.layers.push_back(fmt::format("{} {} -> [{}]", op.index, name_of(op.kind), fmt::join(out.shape, ",")));
+    emit("    ldms:{} s0, {}", n_in, address_of(op.inputs[0]));
+    emit("    addsi:{} s0, s0, {}", n_in, -in_zero);
+    emit("    stms:{} s0, {}", n_in, center);
+    int64_t channels = 0;
+    if (op.kind == OperatorKind::fully_connected) {
+      // out[1 x units] = x[1 x inner] * W^T: as matmuls of W[units x inner] by x[inner x 1].
+      const int64_t units = w.shape.at(0), inner = w.shape.at(1);
+      input_weights(w, weights);
+      emit("    matmuls {}, {}, {}, {}, {}, 1", accumulators, weights, center, units, inner);
+      channels = units;
+    } else {
+      const int in_h = in.shape[1], in_w = in.shape[2], in_c = in.shape[3];
+      const int out_h = out.shape[1], out_w = out.shape[2], out_c = out.shape[3];
+      const int k_h = w.shape[1], k_w = w.shape[2];
+      const PaddedSize pad_y = compute_padding(op.padding, in_h, k_h, op.stride_h, op.dilation_h);
+      const PaddedSize pad_x = compute_padding(op.padding, in_w, k_w, op.stride_w, op.dilation_w);
+      int groups = 1;
+      std::vector<int64_t> order;
+      if (op.kind == OperatorKind::depthwise_conv_2d) {
+        // TFLite's depthwise filter [1, kh, kw, in_c * m] is our grouped OHWI filter
+        // [out_c][kh][kw][1] with groups = in_c: filter (ky, kx, oc) moves to oc*kh*kw + ky*kw + kx.
+        groups = in_c;
+        order.resize(static_cast<std::size_t>(w.element_count()));
+        for (int oc = 0; oc < out_c; ++oc)
+          for (int ky = 0; ky < k_h; ++ky)
+            for (int kx = 0; kx < k_w; ++kx)
+              order[static_cast<std::size_t>((oc * k_h + ky) * k_w + kx)] = (int64_t{ky} * k_w + kx) * out_c + oc;
+      }
+      input_weights(w, weights, order);
+      emit("    conv2ds {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}", accumulators, center, weights,
+           in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, op.stride_h, op.stride_w, pad_y.before, pad_x.before,
+           op.dilation_h, op.dilation_w, groups);
+      channels = out_c;
+    }
+    // Bias: one per output channel, repeated over the positions (a loop of stores).
+    emit("    ldms:{} s0, {}", n_out, accumulators);
+    if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
+      const Tensor& bias = tensor(op.inputs[2]);
+      owner_values(bias);
+      const int64_t broadcast = allocate(-1, n_out);
+      emit("    input:{} s{}, 0", channels, weights_);
+      emit("    ldint i0, 0");
+      emit("    ldint i1, {}", broadcast);
+      emit("    ldint i2, {}", channels);
+      emit("    ldint i3, 1");
+      emit("    ldint i4, {}", n_out / channels);
+      emit("bias_{}:", op.index);
+      emit("    stmsi:{} s{}, i1", channels, weights_);
+      emit("    addint i1, i1, i2");
+      emit("    addint i0, i0, i3");
+      emit("    ltint i5, i0, i4");
+      emit("    jmpnz i5, bias_{}", op.index);
+      emit("    ldms:{} s{}, {}", n_out, scratch_, broadcast);
+      emit("    adds:{} s0, s0, s{}", n_out, scratch_);
+    }
+    // Requantize to the output's scale and zero point, clamped to the fused activation.
+    const double real = per_tensor_conv_multiplier(in.quantization.scales.at(0), w.quantization.scales.at(0),
+                                                   out.quantization.scales.at(0));
+    const QuantizedMultiplier m = quantize_multiplier(real);
+    const int64_t out_zero = out.quantization.zero_points.at(0);
+    const ActivationRange range = activation_range(op.activation, out.type, out.quantization.scales.at(0), static_cast<int32_t>(out_zero));
+    emit("    requantize 0, 0, {}, {}, {}, {}, {}, {}, 32, {}", n_out, m.multiplier, m.shift, out_zero, range.min, range.max,
+         scratch_);
+    emit("    stms:{} s0, {}", n_out, out_addr);
+  }
+
+  void compile_average_pool(const Operator& op) {
+    const Tensor& in = tensor(op.inputs[0]);
+    const Tensor& out = tensor(op.outputs[0]);
+    const int in_h = in.shape[1], in_w = in.shape[2], channels = in.shape[3];
+    if (out.shape[1] != 1 || out.shape[2] != 1 || op.filter_h != in_h || op.filter_w != in_w)
+      unsupported(op, "an average pool other than a global one");
+    if (in.type != ElementType::uint8) unsupported(op, "int8 average pooling");
+    const int64_t positions = int64_t{in_h} * in_w, out_addr = allocate(op.outputs[0]);
+    emit("");
+    emit("# ---- operator {}: AVERAGE_POOL_2D (global, {} positions) -> [{}] ----", op.index, positions, fmt::join(out.shape, ","));
+    out_.layers.push_back(fmt::format("{} AVERAGE_POOL_2D -> [{}]", op.index, fmt::join(out.shape, ",")));
+    // Sum the positions, then TFLite's (sum + count/2) / count, an exact division.
+    emit("    ldms:{} s0, {}", channels, address_of(op.inputs[0]));
+    emit("    ldint i0, 1");
+    emit("    ldint i1, {}", address_of(op.inputs[0]) + channels);
+    emit("    ldint i2, {}", channels);
+    emit("    ldint i3, 1");
+    emit("    ldint i4, {}", positions);
+    emit("pool_{}:", op.index);
+    emit("    ldmsi:{} s{}, i1", channels, scratch_);
+    emit("    adds:{} s0, s0, s{}", channels, scratch_);
+    emit("    addint i1, i1, i2");
+    emit("    addint i0, i0, i3");
+    emit("    ltint i5, i0, i4");
+    emit("    jmpnz i5, pool_{}", op.index);
+    const int64_t limit = 255 * positions + positions / 2;
+    const auto [multiplier, k] = exact_reciprocal(positions, limit);
+    emit("    addsi:{} s0, s0, {}", channels, positions / 2);
+    emit("    mulsi:{} s0, s0, {}", channels, multiplier);
+    emit("    trunc:{} s0, s0, {}, 62", channels, k);
+    const ActivationRange range = activation_range(op.activation, out.type, out.quantization.scales.at(0),
+                                                   static_cast<int32_t>(out.quantization.zero_points.at(0)));
+    if (range.min > 0 || range.max < 255)
+      emit("    clamp 0, 0, {}, {}, {}, 20, {}", channels, range.min, range.max, scratch_);
+    emit("    stms:{} s0, {}", channels, out_addr);
+  }
+
+  void compile_argmax(const Operator& op) {
+    const Tensor& logits = tensor(op.inputs[0]);
+    const int64_t n = logits.element_count();
+    emit("");
+    emit("# ---- operator {}: SOFTMAX: the label is the argmax of the logits, revealed to party 1 ----", op.index);
+    out_.layers.push_back(fmt::format("{} SOFTMAX as argmax over {}", op.index, n));
+    emit("    ldms:{} s0, {}", n, address_of(op.inputs[0]));
+    if (options_.reveal_logits) emit("    output:{} s0, 1", n);
+    emit("    argmax {}, 0, {}, 9, {}, {}", n, n, n + 1, next_address_);
+    emit("    output s{}, 1", n);
+  }
+
+  const Model& model_;
+  CompileOptions options_;
+  CompiledModel out_;
+  std::map<int, int64_t> address_;
+  int64_t next_address_ = 0;
+  int64_t scratch_ = 0, weights_ = 0, largest_ = 0;
+};
+
+}  // namespace
+
+CompiledModel compile_model(const Model& model, const CompileOptions& options) { return Compiler(model, options).run(); }
+
+}  // namespace mpvm::qnn

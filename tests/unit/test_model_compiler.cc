@@ -1,0 +1,139 @@
+// The model compiler: random small networks (conv with SAME padding and stride 2,
+// depthwise with multiplier 2, global average pool, reshape, fully connected, softmax),
+// compiled to mpvm programs and run under emulate and rep3, give the plaintext
+// reference's logits bit for bit.
+#include <cstring>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "compiler_lite/assembler.h"
+#include "compiler_lite/qnn/compiler.h"
+#include "compiler_lite/qnn/reference.h"
+#include "tests/support/run_parties.h"
+#include "tests/support/run_program.h"
+
+namespace mpvm {
+namespace {
+
+using namespace qnn;
+
+Tensor tensor_of(std::string name, std::vector<int32_t> shape, ElementType type, float scale, int64_t zero,
+                 std::vector<uint8_t> data = {}) {
+  Tensor t;
+  t.name = std::move(name);
+  t.shape = std::move(shape);
+  t.type = type;
+  t.quantization.scales = {scale};
+  t.quantization.zero_points = {zero};
+  t.data = std::move(data);
+  return t;
+}
+
+std::vector<uint8_t> random_bytes(std::size_t n, std::mt19937_64& rng) {
+  std::vector<uint8_t> bytes(n);
+  for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
+  return bytes;
+}
+
+std::vector<uint8_t> random_biases(std::size_t n, std::mt19937_64& rng) {
+  std::vector<uint8_t> bytes(4 * n);
+  for (std::size_t k = 0; k < n; ++k) {
+    const int32_t v = static_cast<int32_t>(rng() % 20001) - 10000;
+    std::memcpy(bytes.data() + 4 * k, &v, 4);
+  }
+  return bytes;
+}
+
+Operator op_of(OperatorKind kind, int index, std::vector<int> inputs, int output) {
+  Operator op;
+  op.kind = kind;
+  op.index = index;
+  op.inputs = std::move(inputs);
+  op.outputs = {output};
+  return op;
+}
+
+Model random_network(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  Model m;
+  m.name = fmt::format("random{}.tflite", seed);
+  const float s_in = 0.02f, s_w = 0.01f, s_a = 0.03f, s_b = 0.04f, s_c = 0.05f;
+  m.tensors.push_back(tensor_of("image", {1, 8, 8, 3}, ElementType::uint8, s_in, 128));                                     // 0
+  m.tensors.push_back(tensor_of("conv/w", {4, 3, 3, 3}, ElementType::uint8, s_w, 120, random_bytes(108, rng)));           // 1
+  m.tensors.push_back(tensor_of("conv/b", {4}, ElementType::int32, s_in * s_w, 0, random_biases(4, rng)));                // 2
+  m.tensors.push_back(tensor_of("conv/out", {1, 4, 4, 4}, ElementType::uint8, s_a, 3));                                   // 3
+  m.tensors.push_back(tensor_of("dw/w", {1, 3, 3, 8}, ElementType::uint8, s_w, 130, random_bytes(72, rng)));              // 4
+  m.tensors.push_back(tensor_of("dw/b", {8}, ElementType::int32, s_a * s_w, 0, random_biases(8, rng)));                   // 5
+  m.tensors.push_back(tensor_of("dw/out", {1, 4, 4, 8}, ElementType::uint8, s_b, 7));                                     // 6
+  m.tensors.push_back(tensor_of("pool/out", {1, 1, 1, 8}, ElementType::uint8, s_b, 7));                                   // 7
+  m.tensors.push_back(tensor_of("flat", {1, 8}, ElementType::uint8, s_b, 7));                                             // 8
+  m.tensors.push_back(tensor_of("fc/w", {5, 8}, ElementType::uint8, s_w, 125, random_bytes(40, rng)));                    // 9
+  m.tensors.push_back(tensor_of("fc/b", {5}, ElementType::int32, s_b * s_w, 0, random_biases(5, rng)));                   // 10
+  m.tensors.push_back(tensor_of("logits", {1, 5}, ElementType::uint8, s_c, 128));                                         // 11
+  m.tensors.push_back(tensor_of("probabilities", {1, 5}, ElementType::uint8, 1.0f / 256, 0));                             // 12
+  Operator conv = op_of(OperatorKind::conv_2d, 0, {0, 1, 2}, 3);
+  conv.padding = Padding::same, conv.stride_h = conv.stride_w = 2, conv.activation = Activation::relu6;
+  Operator dw = op_of(OperatorKind::depthwise_conv_2d, 1, {3, 4, 5}, 6);
+  dw.padding = Padding::same, dw.depth_multiplier = 2, dw.activation = Activation::relu;
+  Operator pool = op_of(OperatorKind::average_pool_2d, 2, {6}, 7);
+  pool.filter_h = pool.filter_w = 4, pool.stride_h = pool.stride_w = 4, pool.padding = Padding::valid;
+  Operator reshape = op_of(OperatorKind::reshape, 3, {7}, 8);
+  reshape.new_shape = {1, 8};
+  Operator fc = op_of(OperatorKind::fully_connected, 4, {8, 9, 10}, 11);
+  Operator softmax = op_of(OperatorKind::softmax, 5, {11}, 12);
+  m.operators = {conv, dw, pool, reshape, fc, softmax};
+  m.inputs = {0};
+  m.outputs = {12};
+  return m;
+}
+
+std::vector<int64_t> numbers_after(const std::string& text, const std::string& prefix) {
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line))
+    if (line.starts_with(prefix) && line.find(' ', prefix.size()) != std::string::npos) {
+      std::istringstream values(line.substr(prefix.size()));
+      std::vector<int64_t> out;
+      int64_t v;
+      while (values >> v) out.push_back(v);
+      return out;
+    }
+  return {};
+}
+
+TEST(ModelCompiler, RandomNetworksMatchTheReferenceBitForBit) {
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    const Model model = random_network(seed);
+    const CompiledModel compiled = compile_model(model, CompileOptions{true});
+    const bytecode::Program program = compiler_lite::assemble(compiled.assembly, "net.s",
+                                                              compiler_lite::AssembleOptions{{std::string(MPVM_SOURCE_DIR) + "/programs"}});
+    std::mt19937_64 rng(100 + seed);
+    const std::vector<uint8_t> image = random_bytes(static_cast<std::size_t>(compiled.client_input_count), rng);
+    const auto reference = run_reference(model, image);
+    std::vector<int64_t> expected(reference[0].begin(), reference[0].end());
+    // Logits that vary and are not clamped: the comparison below has something to catch.
+    EXPECT_GT(std::set<int64_t>(expected.begin(), expected.end()).size(), 2u) << "seed " << seed;
+    const std::map<int, std::vector<int64_t>> inputs = {{0, compiled.owner_inputs}, {1, std::vector<int64_t>(image.begin(), image.end())}};
+
+    const std::string emulated = testing::run_emulate(program, inputs, 2).output;
+    EXPECT_EQ(numbers_after(emulated, "P1: "), expected) << "emulate, seed " << seed << "\n" << compiled.assembly;
+    const testing::PartiesRun run = testing::run_parties(3, program, inputs, testing::rep3_party());
+    for (const std::string& error : run.errors) ASSERT_EQ(error, "");
+    EXPECT_EQ(run.output, emulated) << "rep3, seed " << seed;
+    EXPECT_NE(emulated.find(fmt::format("P1: {}\n", argmax_label(model, reference))), std::string::npos) << emulated;
+  }
+}
+
+TEST(ModelCompiler, RefusesWhatItCannotCompileByName) {
+  Model model = random_network(1);
+  model.operators[2].filter_h = 2;  // a pool that is not global
+  const std::string message = testing::error_of([&] { compile_model(model); });
+  EXPECT_NE(message.find("operator 2 (AVERAGE_POOL_2D): an average pool other than a global one"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace mpvm
