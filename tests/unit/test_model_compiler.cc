@@ -13,6 +13,7 @@
 #include "compiler_lite/assembler.h"
 #include "compiler_lite/qnn/compiler.h"
 #include "compiler_lite/qnn/reference.h"
+#include "tests/support/qnn_models.h"
 #include "tests/support/run_parties.h"
 #include "tests/support/run_program.h"
 
@@ -20,18 +21,6 @@ namespace mpvm {
 namespace {
 
 using namespace qnn;
-
-Tensor tensor_of(std::string name, std::vector<int32_t> shape, ElementType type, float scale, int64_t zero,
-                 std::vector<uint8_t> data = {}) {
-  Tensor t;
-  t.name = std::move(name);
-  t.shape = std::move(shape);
-  t.type = type;
-  t.quantization.scales = {scale};
-  t.quantization.zero_points = {zero};
-  t.data = std::move(data);
-  return t;
-}
 
 std::vector<uint8_t> random_bytes(std::size_t n, std::mt19937_64& rng) {
   std::vector<uint8_t> bytes(n);
@@ -62,19 +51,19 @@ Model random_network(uint64_t seed) {
   Model m;
   m.name = fmt::format("random{}.tflite", seed);
   const float s_in = 0.02f, s_w = 0.01f, s_a = 0.03f, s_b = 0.04f, s_c = 0.05f;
-  m.tensors.push_back(tensor_of("image", {1, 8, 8, 3}, ElementType::uint8, s_in, 128));                                     // 0
-  m.tensors.push_back(tensor_of("conv/w", {4, 3, 3, 3}, ElementType::uint8, s_w, 120, random_bytes(108, rng)));           // 1
-  m.tensors.push_back(tensor_of("conv/b", {4}, ElementType::int32, s_in * s_w, 0, random_biases(4, rng)));                // 2
-  m.tensors.push_back(tensor_of("conv/out", {1, 4, 4, 4}, ElementType::uint8, s_a, 3));                                   // 3
-  m.tensors.push_back(tensor_of("dw/w", {1, 3, 3, 8}, ElementType::uint8, s_w, 130, random_bytes(72, rng)));              // 4
-  m.tensors.push_back(tensor_of("dw/b", {8}, ElementType::int32, s_a * s_w, 0, random_biases(8, rng)));                   // 5
-  m.tensors.push_back(tensor_of("dw/out", {1, 4, 4, 8}, ElementType::uint8, s_b, 7));                                     // 6
-  m.tensors.push_back(tensor_of("pool/out", {1, 1, 1, 8}, ElementType::uint8, s_b, 7));                                   // 7
-  m.tensors.push_back(tensor_of("flat", {1, 8}, ElementType::uint8, s_b, 7));                                             // 8
-  m.tensors.push_back(tensor_of("fc/w", {5, 8}, ElementType::uint8, s_w, 125, random_bytes(40, rng)));                    // 9
-  m.tensors.push_back(tensor_of("fc/b", {5}, ElementType::int32, s_b * s_w, 0, random_biases(5, rng)));                   // 10
-  m.tensors.push_back(tensor_of("logits", {1, 5}, ElementType::uint8, s_c, 128));                                         // 11
-  m.tensors.push_back(tensor_of("probabilities", {1, 5}, ElementType::uint8, 1.0f / 256, 0));                             // 12
+  m.tensors.push_back(testing::make_tensor("image", {1, 8, 8, 3}, ElementType::uint8, s_in, 128));                                     // 0
+  m.tensors.push_back(testing::make_tensor("conv/w", {4, 3, 3, 3}, ElementType::uint8, s_w, 120, random_bytes(108, rng)));           // 1
+  m.tensors.push_back(testing::make_tensor("conv/b", {4}, ElementType::int32, s_in * s_w, 0, random_biases(4, rng)));                // 2
+  m.tensors.push_back(testing::make_tensor("conv/out", {1, 4, 4, 4}, ElementType::uint8, s_a, 3));                                   // 3
+  m.tensors.push_back(testing::make_tensor("dw/w", {1, 3, 3, 8}, ElementType::uint8, s_w, 130, random_bytes(72, rng)));              // 4
+  m.tensors.push_back(testing::make_tensor("dw/b", {8}, ElementType::int32, s_a * s_w, 0, random_biases(8, rng)));                   // 5
+  m.tensors.push_back(testing::make_tensor("dw/out", {1, 4, 4, 8}, ElementType::uint8, s_b, 7));                                     // 6
+  m.tensors.push_back(testing::make_tensor("pool/out", {1, 1, 1, 8}, ElementType::uint8, s_b, 7));                                   // 7
+  m.tensors.push_back(testing::make_tensor("flat", {1, 8}, ElementType::uint8, s_b, 7));                                             // 8
+  m.tensors.push_back(testing::make_tensor("fc/w", {5, 8}, ElementType::uint8, s_w, 125, random_bytes(40, rng)));                    // 9
+  m.tensors.push_back(testing::make_tensor("fc/b", {5}, ElementType::int32, s_b * s_w, 0, random_biases(5, rng)));                   // 10
+  m.tensors.push_back(testing::make_tensor("logits", {1, 5}, ElementType::uint8, s_c, 128));                                         // 11
+  m.tensors.push_back(testing::make_tensor("probabilities", {1, 5}, ElementType::uint8, 1.0f / 256, 0));                             // 12
   Operator conv = op_of(OperatorKind::conv_2d, 0, {0, 1, 2}, 3);
   conv.padding = Padding::same, conv.stride_h = conv.stride_w = 2, conv.activation = Activation::relu6;
   Operator dw = op_of(OperatorKind::depthwise_conv_2d, 1, {3, 4, 5}, 6);

@@ -4,6 +4,8 @@
 #include <gemmlowp/fixedpoint/fixedpoint.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/qnn_models.h"
+
 #include <cmath>
 #include <functional>
 #include <cstring>
@@ -27,17 +29,7 @@ std::vector<uint8_t> bytes_of(const std::vector<T>& values) {
   return bytes;
 }
 
-Tensor make_tensor(std::string name, std::vector<int32_t> shape, ElementType type, float scale, int64_t zp,
-                   std::vector<uint8_t> data = {}) {
-  Tensor t;
-  t.name = std::move(name);
-  t.shape = std::move(shape);
-  t.type = type;
-  t.quantization.scales = {scale};
-  t.quantization.zero_points = {zp};
-  t.data = std::move(data);
-  return t;
-}
+using testing::make_tensor;
 
 std::string error_of(const std::function<void()>& f) {
   try {
