@@ -24,9 +24,9 @@
 // over b-1 positions, 2 + ceil(log2(b-1)) rounds.
 // eqz: x == 0 iff A = -B modulo 2^b: an AND tree over the bits of NOT(A ^ -B).
 // trunc (exact): floor(x' / 2^m) = (A >> m) + (B >> m) + c_m - 2^(64-m) c_64 where c_m is the
-// carry out of the low m bits of A + B and c_64 the carry out of all 64 (both trees in the
-// same rounds, 8 in all); then subtract 2^(b-1-m). A >> m is shared in the splitting
-// message.
+// carry out of the low m bits of A + B and c_64 the carry out of all 64; then subtract
+// 2^(b-1-m). For b < 64, c_64 = A_63 | B_63 (one AND gate), so the rounds are those of an
+// m-position tree: 2 + ceil(log2 m). A >> m is shared in the splitting message.
 #include <algorithm>
 #include <array>
 
@@ -268,7 +268,8 @@ void Rep3Protocol::split(std::span<const Share> x, uint64_t offset, bool negate_
 
 std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<CarryJob> jobs, const BitWords* a,
                                                                   const BitWords* b, bool need_generate,
-                                                                  std::span<const BitWords> rests, DaBits& dabits) {
+                                                                  std::span<const BitWords> rests, DaBits& dabits,
+                                                                  std::span<const FinalGate> extra_gates) {
   // All jobs share one stream width, so every round carries all of them and the last AND
   // of each tree is its opening. For carry trees the generate round g = a & b comes first.
   unsigned width = 1;
@@ -299,6 +300,7 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
         rest_streams[j] = bit_stream(rests[j], 0, values);
         gates.push_back({&a_streams[j], &b_streams[j], &rest_streams[j]});
       }
+      gates.insert(gates.end(), extra_gates.begin(), extra_gates.end());
       return and_then_open(gates, &dabits);
     }
     and_words(tasks, &dabits);
@@ -342,6 +344,7 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
           for (std::size_t k = 0; k < h.rest.size(); ++k) h.rest.first[k] ^= h.g_hi.first[k], h.rest.second[k] ^= h.g_hi.second[k];
         gates.push_back({&h.p_hi, need_generate ? &h.g_lo : &h.p_lo, &h.rest});
       }
+      gates.insert(gates.end(), extra_gates.begin(), extra_gates.end());
       return and_then_open(gates, &dabits);
     }
     std::vector<AndTask> tasks;
@@ -424,14 +427,33 @@ void Rep3Protocol::trunc(std::span<Share> out, std::span<const Share> a, unsigne
   BitWords high, low;
   std::vector<Share> high_shifted(n);
   split(a, uint64_t{1} << (bits - 1), false, static_cast<int>(m), high, low, high_shifted, dabits);
-  std::array<CarryJob, 2> jobs{CarryJob{m, 0, {}, {}}, CarryJob{64, 0, {}, {}}};
   std::array<BitWords, 2> rest;  // e = carry ^ r
   for (int j = 0; j < 2; ++j) {
     rest[j].assign(n);
     std::copy_n(dabits.binary.first.begin() + j * static_cast<std::ptrdiff_t>(n), n, rest[j].first.begin());
     std::copy_n(dabits.binary.second.begin() + j * static_cast<std::ptrdiff_t>(n), n, rest[j].second.begin());
   }
-  const auto opened = trees_then_open(jobs, &high, &low, true, rest, dabits);
+  std::vector<LargeVector<uint64_t>> opened;
+  if (bits < 64) {
+    // x' < 2^63, so bit 63 of A + B is 0 and the carry into it is A_63 ^ B_63; the carry
+    // out of all 64 bits, maj(A_63, B_63, A_63 ^ B_63), is then A_63 | B_63 =
+    // (A_63 & B_63) ^ A_63 ^ B_63: one AND gate, opened with the m-bit tree's last round.
+    BitWords top_a, top_b, top_rest;
+    top_a.assign(n), top_b.assign(n), top_rest.assign(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      top_a.first[k] = high.first[k] >> 63, top_a.second[k] = high.second[k] >> 63;
+      top_b.first[k] = low.first[k] >> 63, top_b.second[k] = low.second[k] >> 63;
+      top_rest.first[k] = top_a.first[k] ^ top_b.first[k] ^ rest[1].first[k];
+      top_rest.second[k] = top_a.second[k] ^ top_b.second[k] ^ rest[1].second[k];
+    }
+    const BitWords a_stream = bit_stream(top_a, 0, n), b_stream = bit_stream(top_b, 0, n), rest_stream = bit_stream(top_rest, 0, n);
+    const std::array<FinalGate, 1> top{FinalGate{&a_stream, &b_stream, &rest_stream}};
+    std::array<CarryJob, 1> jobs{CarryJob{m, 0, {}, {}}};
+    opened = trees_then_open(jobs, &high, &low, true, std::span<const BitWords>(rest).first(1), dabits, top);
+  } else {
+    std::array<CarryJob, 2> jobs{CarryJob{m, 0, {}, {}}, CarryJob{64, 0, {}, {}}};
+    opened = trees_then_open(jobs, &high, &low, true, rest, dabits);
+  }
   std::vector<Share> carry(2 * n);
   inject(opened[0], dabits, 0, std::span<Share>(carry).first(n));
   inject(opened[1], dabits, n, std::span<Share>(carry).subspan(n));

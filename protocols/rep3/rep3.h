@@ -156,7 +156,8 @@ class Rep3Protocol {
   // AND opened as e = result ^ rest[j]; the opened streams, one bit per value.
   std::vector<LargeVector<uint64_t>> trees_then_open(std::span<CarryJob> jobs, const rep3::BitWords* a,
                                                      const rep3::BitWords* b, bool need_generate,
-                                                     std::span<const rep3::BitWords> rests, DaBits& dabits);
+                                                     std::span<const rep3::BitWords> rests, DaBits& dabits,
+                                                     std::span<const FinalGate> extra_gates = {});
   // Splits shares into their two component arrays (for the local matrix kernels).
   static void split(std::span<const Share> shares, std::vector<uint64_t>& first, std::vector<uint64_t>& second);
 
