@@ -217,9 +217,92 @@ class Compiler {
     const QuantizedMultiplier m = quantize_multiplier(real);
     const int64_t out_zero = out.quantization.zero_points.at(0);
     const ActivationRange range = activation_range(op.activation, out.type, out.quantization.scales.at(0), static_cast<int32_t>(out_zero));
-    emit("    requantize 0, 0, {}, {}, {}, {}, {}, {}, 32, {}", n_out, m.multiplier, m.shift, out_zero, range.min, range.max,
-         scratch_);
+    const int64_t terms = op.kind == OperatorKind::fully_connected ? w.shape.at(1) : w.element_count() / channels;
+    emit_requantization(op, n_out, accumulator_bits(op, terms), m, out_zero, range);
     emit("    stms:{} s0, {}", n_out, out_addr);
+  }
+
+  // The accumulators' public bound: |sum of `terms` products of centred 8-bit values| is
+  // below terms * 255^2, and the biases must stay below it too (checked here, so the
+  // program states only that they do).
+  int accumulator_bits(const Operator& op, int64_t terms) {
+    const int64_t bound = terms * 255 * 255;
+    if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
+      const Tensor& bias = tensor(op.inputs[2]);
+      for (int64_t k = 0; k < bias.element_count(); ++k) {
+        int32_t v;
+        std::memcpy(&v, bias.data.data() + 4 * k, 4);
+        if (std::abs(int64_t{v}) > bound) unsupported(op, fmt::format("a bias beyond the accumulator bound {}", bound));
+      }
+    }
+    int bits = 1;
+    while ((int64_t{1} << (bits - 1)) <= 2 * bound) ++bits;
+    return bits;  // |acc| <= 2 * bound < 2^(bits-1)
+  }
+
+  // out = clamp(MBQM(acc) + zero, lo, hi) with every comparison and truncation in ONE
+  // `trunc` of 5N lanes, then two `muls` rounds. Since out is monotone in acc, the clamps
+  // are comparisons of acc with public thresholds found here by binary search; MBQM's
+  // sign test [q < 0] is one too (programs/lib/tflite.s derives MBQM =
+  // floor((q + 2^(30+e) - 2^31 [q < 0]) / 2^(31+e))). A comparison [x >= 0] for
+  // |x| < 2^33 is itself a truncation: floor((x 2^(m-33) + 2^m) / 2^m), so all five lanes
+  // share one shift m = max(31 + e, 34) (the MBQM lanes scaled by 2^k to match).
+  void emit_requantization(const Operator& op, int64_t n, int acc_bits, QuantizedMultiplier m, int64_t zero,
+                           ActivationRange range) {
+    const int left = std::max(m.shift, 0), e = std::max(-m.shift, 0);
+    const int64_t limit = int64_t{1} << (acc_bits - 1);
+    if (acc_bits + left > 32) unsupported(op, "accumulators that overflow int32 after the left shift");
+    const int64_t scaled_multiplier = int64_t{m.multiplier} << left;
+    auto f = [&](int64_t acc) { return int64_t{multiply_by_quantized_multiplier(static_cast<int32_t>(acc), m.multiplier, m.shift)} + zero; };
+    // a_lo: the least acc with f(acc) >= lo; a_hi: the largest with f(acc) <= hi.
+    auto first_at_least = [&](int64_t target) {
+      int64_t low = -limit, high = limit;  // answer in [low, high]; high means none
+      while (low < high) {
+        const int64_t mid = low + (high - low) / 2;
+        if (f(mid) >= target) high = mid;
+        else low = mid + 1;
+      }
+      return low;
+    };
+    const int64_t a_lo = first_at_least(range.min), a_hi = first_at_least(int64_t{range.max} + 1) - 1;
+    const int64_t a_q = -((int64_t{1} << 30) / scaled_multiplier);  // least acc with acc M' + 2^30 >= 0
+    const int shift = std::max(31 + e, 34), k = shift - (31 + e);
+    const int y_bits = acc_bits + 31 + left + k + 1;
+    const int bits = std::max(y_bits, shift + 2) + 1;
+    if (bits > 64) unsupported(op, "accumulators too wide for one 64-bit truncation");
+    const int64_t R = scratch_, T0 = R, T1 = R + n, GQ = R + 2 * n, GLO = R + 3 * n, GHI = R + 4 * n;
+    const int64_t C = R + 5 * n, X = R + 6 * n, Y = R + 8 * n, P = R + 10 * n, P3 = R + 12 * n, W = R + 13 * n;
+    emit("    # requantize: M0 {} shift {} zero {} range [{}, {}]: thresholds a_q {} a_lo {} a_hi {}", m.multiplier, m.shift,
+         zero, range.min, range.max, a_q, a_lo, a_hi);
+    emit("    mulsi:{} s{}, s0, {}", n, T0, scaled_multiplier);
+    emit("    addsi:{} s{}, s{}, {}", n, T0, T0, (int64_t{1} << 30) + (e > 0 ? (int64_t{1} << (30 + e)) : 0));
+    emit("    mulsi:{} s{}, s{}, {}", n, T0, T0, int64_t{1} << k);
+    emit("    addsi:{} s{}, s{}, {}", n, T1, T0, e > 0 ? -(int64_t{1} << (31 + k)) : 0);
+    auto comparison = [&](int64_t lane, int64_t sign, int64_t threshold) {  // lane = [sign * acc - threshold >= 0]
+      emit("    mulsi:{} s{}, s0, {}", n, lane, sign);
+      emit("    addsi:{} s{}, s{}, {}", n, lane, lane, -threshold);
+      emit("    mulsi:{} s{}, s{}, {}", n, lane, lane, int64_t{1} << (shift - 33));
+      emit("    addsi:{} s{}, s{}, {}", n, lane, lane, int64_t{1} << shift);
+    };
+    comparison(GQ, 1, a_q);     // [acc >= a_q] = [q >= 0]
+    comparison(GLO, 1, a_lo);   // [acc >= a_lo]
+    comparison(GHI, -1, -a_hi); // [acc <= a_hi]
+    emit("    trunc:{} s{}, s{}, {}, {}", 5 * n, R, R, shift, bits);
+    // out = c (T1 + zero) + c g_q (T0 - T1) + (1 - g_lo) lo + (1 - g_hi) hi, c = g_lo + g_hi - 1
+    emit("    adds:{} s{}, s{}, s{}", n, C, GLO, GHI);
+    emit("    addsi:{} s{}, s{}, -1", n, C, C);
+    emit("    movs:{} s{}, s{}", n, X, C);
+    emit("    movs:{} s{}, s{}", n, X + n, GQ);
+    emit("    addsi:{} s{}, s{}, {}", n, Y, T1, zero);
+    emit("    subs:{} s{}, s{}, s{}", n, Y + n, T0, T1);
+    emit("    muls:{} s{}, s{}, s{}", 2 * n, P, X, Y);
+    emit("    muls:{} s{}, s{}, s{}", n, P3, C, P + n);
+    emit("    adds:{} s0, s{}, s{}", n, P, P3);
+    emit("    mulsi:{} s{}, s{}, {}", n, W, GLO, -int64_t{range.min});
+    emit("    addsi:{} s{}, s{}, {}", n, W, W, int64_t{range.min} + range.max);
+    emit("    adds:{} s0, s0, s{}", n, W);
+    emit("    mulsi:{} s{}, s{}, {}", n, W, GHI, -int64_t{range.max});
+    emit("    adds:{} s0, s0, s{}", n, W);
   }
 
   void compile_average_pool(const Operator& op) {
