@@ -100,6 +100,12 @@ void run(const InferOptions& options) {
 
   std::ostringstream printed;
   vm::RunOptions run_options;
+  if (!options.quiet) {
+    std::cerr << "[mpvm] timer k = operator k:";
+    for (const std::string& layer : compiled.layers) std::cerr << "\n[mpvm]   " << layer;
+    std::cerr << '\n';
+    run_options.progress = &std::cerr;
+  }
   std::vector<PartyReport> reports;
   if (backend.run_party == nullptr) {
     vm::PrivateInputs private_inputs(inputs.path().string());

@@ -39,7 +39,8 @@ struct RunLimits {
 
 struct RunOptions {
   RunLimits limits;
-  std::ostream* trace = nullptr;  // if set, each instruction is written here before it runs
+  std::ostream* trace = nullptr;     // if set, each instruction is written here before it runs
+  std::ostream* progress = nullptr;  // if set, each stopped timer is reported here (at party 0)
 };
 
 struct TimerStatistics {
@@ -201,8 +202,13 @@ class Interpreter {
     if (!timer.running) throw RuntimeError(fmt::format("timer {} is not running", id));
     timer.running = false;
     TimerStatistics& total = statistics_.timers[id];
-    total.seconds += seconds_since(timer.started);
-    total.communication += protocol_.counters() - timer.counters_at_start;
+    const double seconds = seconds_since(timer.started);
+    const protocols::CommunicationCounters spent = protocol_.counters() - timer.counters_at_start;
+    total.seconds += seconds;
+    total.communication += spent;
+    if (options_.progress != nullptr && protocol_.plays(0))
+      *options_.progress << fmt::format("[mpvm] timer {}: {:.3f} s, {} bytes sent, {} rounds\n", id, seconds,
+                                        spent.bytes_sent, spent.rounds);
   }
 
   template <Opcode op>

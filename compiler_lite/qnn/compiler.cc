@@ -37,6 +37,17 @@ class Compiler {
     emit("# Registers: s0.. the working tensor, s{}.. requantization scratch, s{}.. weights.", scratch_, weights_);
     emit(".include \"lib/tflite.s\"");
     emit("");
+    // All of party 0's weights and biases come in one `input` (one round), into s-memory
+    // from address 0; each layer then loads its part.
+    int64_t owner_total = 0;
+    for (const Operator& op : model_.operators)
+      if (op.kind == OperatorKind::conv_2d || op.kind == OperatorKind::depthwise_conv_2d || op.kind == OperatorKind::fully_connected)
+        for (std::size_t i = 1; i < op.inputs.size(); ++i)
+          if (op.inputs[i] >= 0) owner_total += tensor(op.inputs[i]).element_count();
+    owner_region_ = allocate(-1, owner_total);
+    emit("# the model owner's weights and biases, {} values, in one round", owner_total);
+    emit("    input:{} s{}, 0", owner_total, weights_);
+    emit("    stms:{} s{}, {}", owner_total, weights_, owner_region_);
     const Tensor& input = model_.tensors[static_cast<std::size_t>(model_.inputs[0])];
     out_.client_input_count = input.element_count();
     const int64_t in_addr = allocate(model_.inputs[0]);
@@ -80,17 +91,16 @@ class Compiler {
       throw InputError(fmt::format("{}: the secure compiler expects a classifier ending in SOFTMAX", model_.name));
   }
 
-  // Registers: the largest tensor, then 6x that for requantize, then the largest weights.
+  // Registers: s0.. the working tensor (the largest activation), then 14x that of
+  // requantization scratch, then the staging area for weights (the owner's whole input
+  // passes through it once).
   void plan_registers() {
-    int64_t largest = 1, weights = 1;
-    for (const Tensor& t : model_.tensors) {
-      if (t.is_constant()) weights = std::max(weights, t.element_count());
-      else largest = std::max(largest, t.element_count());
-    }
+    int64_t largest = 1;
+    for (const Tensor& t : model_.tensors)
+      if (!t.is_constant()) largest = std::max(largest, t.element_count());
     scratch_ = largest;
-    weights_ = 7 * largest;
+    weights_ = 15 * largest;
     largest_ = largest;
-    (void)weights;
   }
 
   int64_t allocate(int tensor_index, int64_t cells = -1) {
@@ -102,8 +112,10 @@ class Compiler {
   }
   int64_t address_of(int tensor_index) const { return address_.at(tensor_index); }
 
-  // Party 0's constant tensor, as integers, in `order` (an index permutation; empty: as is).
-  void owner_values(const Tensor& t, const std::vector<int64_t>& order = {}) {
+  // Party 0's constant tensor, as integers, in `order` (an index permutation; empty: as
+  // is), appended to the owner's input; returns its s-memory address.
+  int64_t owner_values(const Tensor& t, const std::vector<int64_t>& order = {}) {
+    const int64_t address = owner_region_ + static_cast<int64_t>(out_.owner_inputs.size());
     const int64_t n = t.element_count();
     auto value = [&](int64_t k) -> int64_t {
       switch (t.type) {
@@ -118,18 +130,27 @@ class Compiler {
       }
     };
     for (int64_t k = 0; k < n; ++k) out_.owner_inputs.push_back(value(order.empty() ? k : order[static_cast<std::size_t>(k)]));
+    return address;
   }
 
   // Loads party 0's weights, centres them on their zero point, stores them at `address`.
   void input_weights(const Tensor& w, int64_t address, const std::vector<int64_t>& order = {}) {
     const int64_t n = w.element_count();
-    owner_values(w, order);
-    emit("    input:{} s{}, 0", n, weights_);
+    emit("    ldms:{} s{}, {}", n, weights_, owner_values(w, order));
     emit("    addsi:{} s{}, s{}, {}", n, weights_, weights_, -w.quantization.zero_points.at(0));
     emit("    stms:{} s{}, {}", n, weights_, address);
   }
 
+  // Each operator runs under VM timer `index` (timers go to 99), so a run reports time,
+  // bytes and rounds per layer.
   void compile(const Operator& op) {
+    const bool timed = op.index <= 99 && op.kind != OperatorKind::reshape && op.kind != OperatorKind::squeeze;
+    if (timed) emit("    starttimer {}", op.index);
+    compile_operator(op);
+    if (timed) emit("    stoptimer {}", op.index);
+  }
+
+  void compile_operator(const Operator& op) {
     switch (op.kind) {
       case OperatorKind::conv_2d:
       case OperatorKind::depthwise_conv_2d:
@@ -194,9 +215,8 @@ class Compiler {
     emit("    ldms:{} s0, {}", n_out, accumulators);
     if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
       const Tensor& bias = tensor(op.inputs[2]);
-      owner_values(bias);
       const int64_t broadcast = allocate(-1, n_out);
-      emit("    input:{} s{}, 0", channels, weights_);
+      emit("    ldms:{} s{}, {}", channels, weights_, owner_values(bias));
       emit("    ldint i0, 0");
       emit("    ldint i1, {}", broadcast);
       emit("    ldint i2, {}", channels);
@@ -359,7 +379,7 @@ class Compiler {
   CompiledModel out_;
   std::map<int, int64_t> address_;
   int64_t next_address_ = 0;
-  int64_t scratch_ = 0, weights_ = 0, largest_ = 0;
+  int64_t scratch_ = 0, weights_ = 0, largest_ = 0, owner_region_ = 0;
 };
 
 }  // namespace
