@@ -18,5 +18,7 @@ void add_protocols_command(CLI::App& app, Action& action);
 void add_instructions_command(CLI::App& app, Action& action);
 void add_reference_command(CLI::App& app, Action& action);
 void add_infer_command(CLI::App& app, Action& action);
+void add_tflite_command(CLI::App& app, Action& action);
+void add_tflite_gen_command(CLI::App& app, Action& action);
 
 }  // namespace mpvm::cli

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   cli::add_instructions_command(app, action);
   cli::add_reference_command(app, action);
   cli::add_infer_command(app, action);
+  cli::add_tflite_command(app, action);
+  cli::add_tflite_gen_command(app, action);
 
   try {
     app.parse(argc, argv);
