@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +22,22 @@ inline qnn::Tensor make_tensor(std::string name, std::vector<int32_t> shape, qnn
   t.quantization.zero_points = {zero_point};
   t.data = std::move(data);
   return t;
+}
+
+// The numbers on the first line of `text` that starts with `prefix` and holds more than
+// one (the logits a program revealed: "P1: 57 71 94 ...").
+inline std::vector<int64_t> numbers_after(const std::string& text, const std::string& prefix) {
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line))
+    if (line.starts_with(prefix) && line.find(' ', prefix.size()) != std::string::npos) {
+      std::istringstream values(line.substr(prefix.size()));
+      std::vector<int64_t> out;
+      int64_t v;
+      while (values >> v) out.push_back(v);
+      return out;
+    }
+  return {};
 }
 
 }  // namespace mpvm::testing

@@ -20,6 +20,8 @@
 namespace mpvm {
 namespace {
 
+using testing::numbers_after;
+
 using namespace qnn;
 
 std::vector<uint8_t> random_bytes(std::size_t n, std::mt19937_64& rng) {
@@ -80,19 +82,6 @@ Model random_network(uint64_t seed) {
   return m;
 }
 
-std::vector<int64_t> numbers_after(const std::string& text, const std::string& prefix) {
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line))
-    if (line.starts_with(prefix) && line.find(' ', prefix.size()) != std::string::npos) {
-      std::istringstream values(line.substr(prefix.size()));
-      std::vector<int64_t> out;
-      int64_t v;
-      while (values >> v) out.push_back(v);
-      return out;
-    }
-  return {};
-}
 
 TEST(ModelCompiler, RandomNetworksMatchTheReferenceBitForBit) {
   for (uint64_t seed = 1; seed <= 4; ++seed) {

@@ -14,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/qnn_models.h"
+
 #include "base/errors.h"
 #include "compiler_lite/assembler.h"
 #include "compiler_lite/qnn/compiler.h"
@@ -25,6 +27,8 @@
 
 namespace mpvm {
 namespace {
+
+using testing::numbers_after;
 
 using qnn::OperatorKind;
 using tflite::GeneratorOptions;
@@ -54,20 +58,6 @@ std::vector<uint8_t> random_image(int64_t n, uint64_t seed) {
   return bytes;
 }
 
-// The numbers on the first output line that starts with `prefix` and has more than one.
-std::vector<int64_t> numbers_after(const std::string& text, const std::string& prefix) {
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line))
-    if (line.starts_with(prefix) && line.find(' ', prefix.size()) != std::string::npos) {
-      std::istringstream values(line.substr(prefix.size()));
-      std::vector<int64_t> out;
-      int64_t v;
-      while (values >> v) out.push_back(v);
-      return out;
-    }
-  return {};
-}
 
 TEST(TfliteGenerator, EveryArchitectureLoads) {
   const std::map<std::string, std::vector<OperatorKind>> expected_kinds = {
