@@ -112,6 +112,7 @@ void run(const InferOptions& options) {
     vm::StreamOutput output(printed);
     PartyReport report;
     report.statistics = run_emulate(PartyContext{program, private_inputs, output, run_options}, 2, std::random_device{}());
+    report.peak_memory_bytes = peak_memory_bytes();
     reports.push_back(report);
   } else {
     const PartySetup setup{backend, program, inputs.path().string(), run_options, options.timeout, protocols::NonlinearPath::native};
@@ -136,15 +137,17 @@ void run(const InferOptions& options) {
   if (!logits_line.empty()) std::cout << "logits: " << logits_line << '\n';
 
   double seconds = 0;
-  uint64_t bytes = 0, rounds = 0;
+  uint64_t bytes = 0, rounds = 0, memory = 0;
   for (const PartyReport& r : reports) {
+    memory = std::max(memory, r.peak_memory_bytes);
     seconds = std::max(seconds, r.statistics.seconds);
     bytes = std::max(bytes, r.statistics.communication.bytes_sent);
     rounds = std::max(rounds, r.statistics.communication.rounds);
   }
   if (!options.quiet)
-    std::cerr << fmt::format("[mpvm] {} inference: {:.3f} s (slowest party), {:.1f} MB sent per party at most, {} rounds; {:.3f} s in all\n",
-                             options.protocol, seconds, bytes / 1e6, rounds,
+    std::cerr << fmt::format("[mpvm] {} inference: {:.3f} s (slowest party), {:.1f} MB sent per party at most, {} rounds, "
+                             "peak memory {:.0f} MB per party at most; {:.3f} s in all\n",
+                             options.protocol, seconds, bytes / 1e6, rounds, memory / 1e6,
                              std::chrono::duration<double>(Clock::now() - start).count());
 
   if (options.reference) {

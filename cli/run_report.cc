@@ -1,5 +1,7 @@
 #include "cli/run_report.h"
 
+#include <sys/resource.h>
+
 #include <fmt/format.h>
 
 namespace mpvm::cli {
@@ -26,6 +28,7 @@ nlohmann::json to_json(const PartyReport& report) {
     timers[std::to_string(id)] = entry;
   }
   return {{"party", report.party},
+          {"peak_memory_bytes", report.peak_memory_bytes},
           {"seconds", report.statistics.seconds},
           {"instructions", report.statistics.instructions},
           {"communication", counters_json(report.statistics.communication)},
@@ -36,6 +39,7 @@ nlohmann::json to_json(const PartyReport& report) {
 PartyReport party_report_from_json(const nlohmann::json& json) {
   PartyReport report;
   report.party = json.at("party").get<int>();
+  report.peak_memory_bytes = json.value("peak_memory_bytes", uint64_t{0});
   report.statistics.seconds = json.at("seconds").get<double>();
   report.statistics.instructions = json.at("instructions").get<uint64_t>();
   report.statistics.communication = counters_from_json(json.at("communication"));
@@ -54,11 +58,18 @@ std::string summary_line(std::string_view protocol, const PartyReport& report, b
                                  s.communication.rounds);
   const auto& setup = report.phases[static_cast<int>(net::Phase::setup)];
   if (setup.rounds > 0) line += fmt::format(" (setup: {} bytes sent, {} rounds)", setup.bytes_sent, setup.rounds);
+  if (report.peak_memory_bytes > 0) line += fmt::format(", peak memory {:.0f} MB", report.peak_memory_bytes / 1e6);
   line += '\n';
   for (const auto& [id, timer] : s.timers)
     line += fmt::format("[mpvm] {} timer {}: {:.6f} s, {} bytes sent, {} rounds\n", who, id, timer.seconds,
                         timer.communication.bytes_sent, timer.communication.rounds);
   return line;
+}
+
+uint64_t peak_memory_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports kilobytes
 }
 
 }  // namespace mpvm::cli
