@@ -8,6 +8,7 @@
 
 #include "base/errors.h"
 #include "compiler_lite/qnn/quantization.h"
+#include "compiler_lite/qnn/reference.h"
 
 namespace mpvm::qnn {
 namespace {
@@ -80,6 +81,10 @@ class Compiler {
           if (tensor(op.inputs[0]).type != ElementType::uint8) unsupported(op, "int8 (per-channel) layers");
           if (tensor(op.inputs[1]).quantization.per_channel()) unsupported(op, "per-channel weights");
           break;
+        case OperatorKind::add:
+          if (tensor(op.inputs[0]).type != ElementType::uint8) unsupported(op, "int8 ADD");
+          if (tensor(op.inputs[0]).shape != tensor(op.inputs[1]).shape) unsupported(op, "broadcasting ADD");
+          break;
         case OperatorKind::average_pool_2d:
         case OperatorKind::reshape:
         case OperatorKind::squeeze:
@@ -91,15 +96,15 @@ class Compiler {
       throw InputError(fmt::format("{}: the secure compiler expects a classifier ending in SOFTMAX", model_.name));
   }
 
-  // Registers: s0.. the working tensor (the largest activation), then 14x that of
-  // requantization scratch, then the staging area for weights (the owner's whole input
-  // passes through it once).
+  // Registers: s0.. the working tensor (the largest activation), then 10x that of
+  // requantization scratch, which also stages weights and biases before a layer uses it
+  // (the owner's whole input passes through it once, at the start).
   void plan_registers() {
     int64_t largest = 1;
     for (const Tensor& t : model_.tensors)
       if (!t.is_constant()) largest = std::max(largest, t.element_count());
     scratch_ = largest;
-    weights_ = 15 * largest;
+    weights_ = largest;  // weights pass through before a layer's scratch is needed
     largest_ = largest;
   }
 
@@ -156,6 +161,7 @@ class Compiler {
       case OperatorKind::depthwise_conv_2d:
       case OperatorKind::fully_connected: return compile_linear(op);
       case OperatorKind::average_pool_2d: return compile_average_pool(op);
+      case OperatorKind::add: return compile_add(op);
       case OperatorKind::reshape:
       case OperatorKind::squeeze:
         address_[op.outputs[0]] = address_of(op.inputs[0]);  // the same cells, another shape
@@ -287,11 +293,14 @@ class Compiler {
     const int64_t a_lo = first_at_least(range.min), a_hi = first_at_least(int64_t{range.max} + 1) - 1;
     const int64_t a_q = -((int64_t{1} << 30) / scaled_multiplier);  // least acc with acc M' + 2^30 >= 0
     const int shift = std::max(31 + e, 34), k = shift - (31 + e);
+    // |acc M'| < 2^(acc_bits - 1 + 31 + left) and the offsets stay below 2^(31 + e), so the
+    // scaled MBQM lanes fit in y_bits signed bits; comparison lanes below 2^(shift + 1).
     const int y_bits = acc_bits + 31 + left + k + 1;
-    const int bits = std::max(y_bits, shift + 2) + 1;
+    const int bits = std::max(y_bits, shift + 2);
     if (bits > 64) unsupported(op, "accumulators too wide for one 64-bit truncation");
+    // Scratch (10N): T0 T1 GQ GLO GHI (the truncation's lanes), then P (2N), P3, W, W2.
     const int64_t R = scratch_, T0 = R, T1 = R + n, GQ = R + 2 * n, GLO = R + 3 * n, GHI = R + 4 * n;
-    const int64_t C = R + 5 * n, X = R + 6 * n, Y = R + 8 * n, P = R + 10 * n, P3 = R + 12 * n, W = R + 13 * n;
+    const int64_t P = R + 5 * n, P3 = R + 7 * n, W = R + 8 * n, W2 = R + 9 * n;
     emit("    # requantize: M0 {} shift {} zero {} range [{}, {}]: thresholds a_q {} a_lo {} a_hi {}", m.multiplier, m.shift,
          zero, range.min, range.max, a_q, a_lo, a_hi);
     emit("    mulsi:{} s{}, s0, {}", n, T0, scaled_multiplier);
@@ -309,20 +318,52 @@ class Compiler {
     comparison(GHI, -1, -a_hi); // [acc <= a_hi]
     emit("    trunc:{} s{}, s{}, {}, {}", 5 * n, R, R, shift, bits);
     // out = c (T1 + zero) + c g_q (T0 - T1) + (1 - g_lo) lo + (1 - g_hi) hi, c = g_lo + g_hi - 1
-    emit("    adds:{} s{}, s{}, s{}", n, C, GLO, GHI);
-    emit("    addsi:{} s{}, s{}, -1", n, C, C);
-    emit("    movs:{} s{}, s{}", n, X, C);
-    emit("    movs:{} s{}, s{}", n, X + n, GQ);
-    emit("    addsi:{} s{}, s{}, {}", n, Y, T1, zero);
-    emit("    subs:{} s{}, s{}, s{}", n, Y + n, T0, T1);
-    emit("    muls:{} s{}, s{}, s{}", 2 * n, P, X, Y);
-    emit("    muls:{} s{}, s{}, s{}", n, P3, C, P + n);
-    emit("    adds:{} s0, s{}, s{}", n, P, P3);
     emit("    mulsi:{} s{}, s{}, {}", n, W, GLO, -int64_t{range.min});
     emit("    addsi:{} s{}, s{}, {}", n, W, W, int64_t{range.min} + range.max);
+    emit("    mulsi:{} s{}, s{}, {}", n, W2, GHI, -int64_t{range.max});
+    emit("    adds:{} s{}, s{}, s{}", n, W, W, W2);
+    emit("    adds:{} s{}, s{}, s{}", n, GLO, GLO, GHI);  // c, in place of g_lo: GQ GLO = [g_q | c]
+    emit("    addsi:{} s{}, s{}, -1", n, GLO, GLO);
+    emit("    subs:{} s{}, s{}, s{}", n, T0, T0, T1);     // T0 - T1 | T1 + zero
+    emit("    addsi:{} s{}, s{}, {}", n, T1, T1, zero);
+    emit("    muls:{} s{}, s{}, s{}", 2 * n, P, GQ, T0);   // g_q (T0 - T1) | c (T1 + zero)
+    emit("    muls:{} s{}, s{}, s{}", n, P3, GLO, P);      // c g_q (T0 - T1)
+    emit("    adds:{} s0, s{}, s{}", n, P + n, P3);
     emit("    adds:{} s0, s0, s{}", n, W);
-    emit("    mulsi:{} s{}, s{}, {}", n, W, GHI, -int64_t{range.max});
-    emit("    adds:{} s0, s0, s{}", n, W);
+  }
+
+  // TFLite's quantized ADD (reference/add.h; TFLITE.md "ADD"): each input, centred and
+  // shifted up by 2^20, is rescaled by its own multiplier (MBQM with shift <= 0: the same
+  // requantization without a clamp), the two are added, and the sum is requantized to the
+  // output with its zero point and activation range. Three requantizations in a row.
+  void compile_add(const Operator& op) {
+    const Tensor& a = tensor(op.inputs[0]);
+    const Tensor& b = tensor(op.inputs[1]);
+    const Tensor& out = tensor(op.outputs[0]);
+    const int64_t n = out.element_count(), out_addr = allocate(op.outputs[0]), first = allocate(-1, n);
+    const ActivationRange range = activation_range(op.activation, out.type, out.quantization.scales.at(0),
+                                                   static_cast<int32_t>(out.quantization.zero_points.at(0)));
+    const AddParams params = prepare_add(a.quantization.scales.at(0), static_cast<int32_t>(a.quantization.zero_points.at(0)),
+                                         b.quantization.scales.at(0), static_cast<int32_t>(b.quantization.zero_points.at(0)),
+                                         out.quantization.scales.at(0), static_cast<int32_t>(out.quantization.zero_points.at(0)), range);
+    const ActivationRange unclamped{INT32_MIN, INT32_MAX};
+    emit("");
+    emit("# ---- operator {}: ADD -> [{}] ----", op.index, fmt::join(out.shape, ","));
+    out_.layers.push_back(fmt::format("{} ADD -> [{}]", op.index, fmt::join(out.shape, ",")));
+    const int shifted_bits = 8 + params.left_shift + 1;  // |(q - zp) 2^20| <= 255 * 2^20 < 2^28
+    auto rescaled_input = [&](int input, int32_t offset, QuantizedMultiplier multiplier) {
+      emit("    ldms:{} s0, {}", n, address_of(op.inputs[static_cast<std::size_t>(input)]));
+      emit("    addsi:{} s0, s0, {}", n, offset);
+      emit("    mulsi:{} s0, s0, {}", n, int64_t{1} << params.left_shift);
+      emit_requantization(op, n, shifted_bits, multiplier, 0, unclamped);
+    };
+    rescaled_input(0, params.input1_offset, params.input1_multiplier);
+    emit("    stms:{} s0, {}", n, first);
+    rescaled_input(1, params.input2_offset, params.input2_multiplier);
+    emit("    ldms:{} s{}, {}", n, scratch_, first);
+    emit("    adds:{} s0, s0, s{}", n, scratch_);
+    emit_requantization(op, n, shifted_bits + 1, params.output_multiplier, params.output_offset, range);
+    emit("    stms:{} s0, {}", n, out_addr);
   }
 
   void compile_average_pool(const Operator& op) {

@@ -106,6 +106,66 @@ TEST(ModelCompiler, RandomNetworksMatchTheReferenceBitForBit) {
   }
 }
 
+// A residual block: conv -> conv -> ADD(first, second) with different scales on each
+// side, then pool, FC and softmax.
+Model random_residual_network(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  Model m;
+  m.name = fmt::format("residual{}.tflite", seed);
+  const float s_in = 0.02f, s_w = 0.01f, s_a = 0.03f, s_b = 0.05f, s_sum = 0.06f, s_c = 0.05f;
+  m.tensors.push_back(testing::make_tensor("image", {1, 6, 6, 2}, ElementType::uint8, s_in, 128));                          // 0
+  m.tensors.push_back(testing::make_tensor("c1/w", {4, 3, 3, 2}, ElementType::uint8, s_w, 127, random_bytes(72, rng)));    // 1
+  m.tensors.push_back(testing::make_tensor("c1/b", {4}, ElementType::int32, s_in * s_w, 0, random_biases(4, rng)));        // 2
+  m.tensors.push_back(testing::make_tensor("c1/out", {1, 6, 6, 4}, ElementType::uint8, s_a, 100));                         // 3
+  m.tensors.push_back(testing::make_tensor("c2/w", {4, 1, 1, 4}, ElementType::uint8, s_w, 131, random_bytes(16, rng)));    // 4
+  m.tensors.push_back(testing::make_tensor("c2/b", {4}, ElementType::int32, s_a * s_w, 0, random_biases(4, rng)));         // 5
+  m.tensors.push_back(testing::make_tensor("c2/out", {1, 6, 6, 4}, ElementType::uint8, s_b, 120));                         // 6
+  m.tensors.push_back(testing::make_tensor("sum", {1, 6, 6, 4}, ElementType::uint8, s_sum, 110));                          // 7
+  m.tensors.push_back(testing::make_tensor("pool", {1, 1, 1, 4}, ElementType::uint8, s_sum, 110));                         // 8
+  m.tensors.push_back(testing::make_tensor("flat", {1, 4}, ElementType::uint8, s_sum, 110));                               // 9
+  m.tensors.push_back(testing::make_tensor("fc/w", {3, 4}, ElementType::uint8, s_w, 125, random_bytes(12, rng)));          // 10
+  m.tensors.push_back(testing::make_tensor("fc/b", {3}, ElementType::int32, s_sum * s_w, 0, random_biases(3, rng)));      // 11
+  m.tensors.push_back(testing::make_tensor("logits", {1, 3}, ElementType::uint8, s_c, 128));                               // 12
+  m.tensors.push_back(testing::make_tensor("probabilities", {1, 3}, ElementType::uint8, 1.0f / 256, 0));                   // 13
+  Operator c1 = op_of(OperatorKind::conv_2d, 0, {0, 1, 2}, 3);
+  c1.padding = Padding::same;
+  Operator c2 = op_of(OperatorKind::conv_2d, 1, {3, 4, 5}, 6);
+  Operator add = op_of(OperatorKind::add, 2, {3, 6}, 7);
+  Operator pool = op_of(OperatorKind::average_pool_2d, 3, {7}, 8);
+  pool.filter_h = pool.filter_w = 6, pool.stride_h = pool.stride_w = 6, pool.padding = Padding::valid;
+  Operator reshape = op_of(OperatorKind::reshape, 4, {8}, 9);
+  Operator fc = op_of(OperatorKind::fully_connected, 5, {9, 10, 11}, 12);
+  Operator softmax = op_of(OperatorKind::softmax, 6, {12}, 13);
+  m.operators = {c1, c2, add, pool, reshape, fc, softmax};
+  m.inputs = {0};
+  m.outputs = {13};
+  return m;
+}
+
+TEST(ModelCompiler, ResidualAddMatchesTheReferenceBitForBit) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    const Model model = random_residual_network(seed);
+    const CompiledModel compiled = compile_model(model, CompileOptions{true});
+    const bytecode::Program program = compiler_lite::assemble(compiled.assembly, "residual.s",
+                                                              compiler_lite::AssembleOptions{{std::string(MPVM_SOURCE_DIR) + "/programs"}});
+    std::mt19937_64 rng(200 + seed);
+    const std::vector<uint8_t> image = random_bytes(static_cast<std::size_t>(compiled.client_input_count), rng);
+    ReferenceInterpreter reference(model);
+    reference.run(image);
+    // The residual sum must be varied, or the ADD is not really tested.
+    const auto& sum = reference.tensor_bytes(7);
+    EXPECT_GT(std::set<uint8_t>(sum.begin(), sum.end()).size(), 10u) << "seed " << seed;
+    const auto outputs = reference.output_bytes();
+    const std::vector<int64_t> expected(outputs[0].begin(), outputs[0].end());
+    const std::map<int, std::vector<int64_t>> inputs = {{0, compiled.owner_inputs}, {1, std::vector<int64_t>(image.begin(), image.end())}};
+    const std::string emulated = testing::run_emulate(program, inputs, 2).output;
+    EXPECT_EQ(numbers_after(emulated, "P1: "), expected) << "seed " << seed;
+    const testing::PartiesRun run = testing::run_parties(3, program, inputs, testing::rep3_party());
+    for (const std::string& error : run.errors) ASSERT_EQ(error, "");
+    EXPECT_EQ(run.output, emulated) << "rep3, seed " << seed;
+  }
+}
+
 TEST(ModelCompiler, RefusesWhatItCannotCompileByName) {
   Model model = random_network(1);
   model.operators[2].filter_h = 2;  // a pool that is not global
