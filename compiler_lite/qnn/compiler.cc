@@ -17,8 +17,8 @@ namespace {
 // The smallest k such that floor(n * m / 2^k) == floor(n / d) for every 0 <= n <= limit,
 // with m = ceil(2^k / d): exact division by a public d with one multiplication and one
 // exact truncation (Granlund-Montgomery, PLDI 1994, §4). Checked here by brute force.
-std::pair<int64_t, int> exact_reciprocal(int64_t d, int64_t limit) {
-  for (int k = 1; k < 40; ++k) {
+std::pair<int64_t, int> exact_reciprocal(int64_t d, int64_t limit, int min_k = 1) {
+  for (int k = min_k; k < 48; ++k) {
     const int64_t m = ((int64_t{1} << k) + d - 1) / d;
     bool exact = true;
     for (int64_t n = 0; n <= limit && exact; ++n) exact = (n * m) >> k == n / d;
@@ -78,8 +78,8 @@ class Compiler {
         case OperatorKind::conv_2d:
         case OperatorKind::depthwise_conv_2d:
         case OperatorKind::fully_connected:
-          if (tensor(op.inputs[0]).type != ElementType::uint8) unsupported(op, "int8 (per-channel) layers");
-          if (tensor(op.inputs[1]).quantization.per_channel()) unsupported(op, "per-channel weights");
+          if (tensor(op.inputs[1]).type == ElementType::uint8 && tensor(op.inputs[1]).quantization.per_channel())
+            unsupported(op, "per-channel uint8 weights");
           break;
         case OperatorKind::add:
           if (tensor(op.inputs[0]).type != ElementType::uint8) unsupported(op, "int8 ADD");
@@ -238,13 +238,19 @@ class Compiler {
       emit("    adds:{} s0, s0, s{}", n_out, scratch_);
     }
     // Requantize to the output's scale and zero point, clamped to the fused activation.
-    const double real = per_tensor_conv_multiplier(in.quantization.scales.at(0), w.quantization.scales.at(0),
-                                                   out.quantization.scales.at(0));
-    const QuantizedMultiplier m = quantize_multiplier(real);
+    // uint8: one multiplier, the product of scales rounded to float (kernel_util.cc);
+    // int8: per channel, all in double (PopulateConvolutionQuantizationParams).
+    std::vector<QuantizedMultiplier> multipliers;
+    for (int64_t c = 0; c < (w.type == ElementType::int8 ? channels : 1); ++c) {
+      const float weight_scale = w.quantization.scales.at(w.quantization.per_channel() ? static_cast<std::size_t>(c) : 0);
+      multipliers.push_back(quantize_multiplier(
+          w.type == ElementType::int8 ? per_channel_conv_multiplier(in.quantization.scales.at(0), weight_scale, out.quantization.scales.at(0))
+                                      : per_tensor_conv_multiplier(in.quantization.scales.at(0), weight_scale, out.quantization.scales.at(0))));
+    }
     const int64_t out_zero = out.quantization.zero_points.at(0);
     const ActivationRange range = activation_range(op.activation, out.type, out.quantization.scales.at(0), static_cast<int32_t>(out_zero));
     const int64_t terms = op.kind == OperatorKind::fully_connected ? w.shape.at(1) : w.element_count() / channels;
-    emit_requantization(op, n_out, accumulator_bits(op, terms), m, out_zero, range);
+    emit_requantization(op, n_out, accumulator_bits(op, terms), multipliers, out_zero, range);
     emit("    stms:{} s0, {}", n_out, out_addr);
   }
 
@@ -272,50 +278,65 @@ class Compiler {
   // sign test [q < 0] is one too (programs/lib/tflite.s derives MBQM =
   // floor((q + 2^(30+e) - 2^31 [q < 0]) / 2^(31+e))). A comparison [x >= 0] for
   // |x| < 2^33 is itself a truncation: floor((x 2^(m-33) + 2^m) / 2^m), so all five lanes
-  // share one shift m = max(31 + e, 34) (the MBQM lanes scaled by 2^k to match).
-  void emit_requantization(const Operator& op, int64_t n, int acc_bits, QuantizedMultiplier m, int64_t zero,
-                           ActivationRange range) {
-    const int left = std::max(m.shift, 0), e = std::max(-m.shift, 0);
+  // share one shift m = max(31 + E, 34), each MBQM lane scaled by 2^(m - 31 - e) to match.
+  // With per-channel multipliers (int8 models) the per-lane constants are clear vectors
+  // (channel = lane mod C, as in HWC); with one multiplier they are immediates.
+  void emit_requantization(const Operator& op, int64_t n, int acc_bits, const std::vector<QuantizedMultiplier>& multipliers,
+                           int64_t zero, ActivationRange range) {
     const int64_t limit = int64_t{1} << (acc_bits - 1);
-    if (acc_bits + left > 32) unsupported(op, "accumulators that overflow int32 after the left shift");
-    const int64_t scaled_multiplier = int64_t{m.multiplier} << left;
-    auto f = [&](int64_t acc) { return int64_t{multiply_by_quantized_multiplier(static_cast<int32_t>(acc), m.multiplier, m.shift)} + zero; };
-    // a_lo: the least acc with f(acc) >= lo; a_hi: the largest with f(acc) <= hi.
-    auto first_at_least = [&](int64_t target) {
-      int64_t low = -limit, high = limit;  // answer in [low, high]; high means none
-      while (low < high) {
-        const int64_t mid = low + (high - low) / 2;
-        if (f(mid) >= target) high = mid;
-        else low = mid + 1;
-      }
-      return low;
+    int max_e = 0;
+    for (const QuantizedMultiplier& m : multipliers) {
+      if (acc_bits + std::max(m.shift, 0) > 32) unsupported(op, "accumulators that overflow int32 after the left shift");
+      max_e = std::max(max_e, std::max(-m.shift, 0));
+    }
+    const int shift = std::max(31 + max_e, 34);
+    struct Channel {
+      int64_t multiplier, offset0, offset1, a_q, a_lo, a_hi;
     };
-    const int64_t a_lo = first_at_least(range.min), a_hi = first_at_least(int64_t{range.max} + 1) - 1;
-    const int64_t a_q = -((int64_t{1} << 30) / scaled_multiplier);  // least acc with acc M' + 2^30 >= 0
-    const int shift = std::max(31 + e, 34), k = shift - (31 + e);
-    // |acc M'| < 2^(acc_bits - 1 + 31 + left) and the offsets stay below 2^(31 + e), so the
-    // scaled MBQM lanes fit in y_bits signed bits; comparison lanes below 2^(shift + 1).
-    const int y_bits = acc_bits + 31 + left + k + 1;
-    const int bits = std::max(y_bits, shift + 2);
+    std::vector<Channel> channels;
+    int bits = shift + 2;
+    for (const QuantizedMultiplier& m : multipliers) {
+      const int left = std::max(m.shift, 0), e = std::max(-m.shift, 0), k = shift - (31 + e);
+      const int64_t scaled = int64_t{m.multiplier} << left;
+      auto f = [&](int64_t acc) { return int64_t{multiply_by_quantized_multiplier(static_cast<int32_t>(acc), m.multiplier, m.shift)} + zero; };
+      auto first_at_least = [&](int64_t target) {  // the least acc with f(acc) >= target; limit if none
+        int64_t low = -limit, high = limit;
+        while (low < high) {
+          const int64_t mid = low + (high - low) / 2;
+          if (f(mid) >= target) high = mid;
+          else low = mid + 1;
+        }
+        return low;
+      };
+      const int64_t offset0 = ((int64_t{1} << 30) + (e > 0 ? (int64_t{1} << (30 + e)) : 0)) << k;
+      channels.push_back({scaled << k, offset0, offset0 - (e > 0 ? (int64_t{1} << (31 + k)) : 0),
+                          -((int64_t{1} << 30) / scaled), first_at_least(range.min), first_at_least(int64_t{range.max} + 1) - 1});
+      // |acc M'| < 2^(acc_bits - 1 + 31 + left) and the offsets stay below 2^(31 + e): the
+      // scaled MBQM lanes fit in this many signed bits.
+      bits = std::max(bits, acc_bits + 31 + left + k + 1);
+    }
     if (bits > 64) unsupported(op, "accumulators too wide for one 64-bit truncation");
+    const int64_t C = static_cast<int64_t>(channels.size());
+    auto uniform = [&](int64_t Channel::*field) {
+      return std::all_of(channels.begin(), channels.end(), [&](const Channel& c) { return c.*field == channels[0].*field; });
+    };
+    // `secret op constant` lane by lane: an immediate if every channel has the same value,
+    // else a clear vector built from the per-channel values.
+    auto with_constant = [&](const char* immediate_op, const char* clear_op, int64_t dst, int64_t src, int64_t Channel::*field) {
+      if (uniform(field)) return emit("    {}:{} s{}, s{}, {}", immediate_op, n, dst, src, channels[0].*field);
+      emit("    {}:{} s{}, s{}, c{}", clear_op, n, dst, src, clear_vector(n, C, [&](int64_t c) { return channels[static_cast<std::size_t>(c)].*field; }));
+    };
     // Scratch (10N): T0 T1 GQ GLO GHI (the truncation's lanes), then P (2N), P3, W, W2.
     const int64_t R = scratch_, T0 = R, T1 = R + n, GQ = R + 2 * n, GLO = R + 3 * n, GHI = R + 4 * n;
     const int64_t P = R + 5 * n, P3 = R + 7 * n, W = R + 8 * n, W2 = R + 9 * n;
-    emit("    # requantize: M0 {} shift {} zero {} range [{}, {}]: thresholds a_q {} a_lo {} a_hi {}", m.multiplier, m.shift,
-         zero, range.min, range.max, a_q, a_lo, a_hi);
-    emit("    mulsi:{} s{}, s0, {}", n, T0, scaled_multiplier);
-    emit("    addsi:{} s{}, s{}, {}", n, T0, T0, (int64_t{1} << 30) + (e > 0 ? (int64_t{1} << (30 + e)) : 0));
-    emit("    mulsi:{} s{}, s{}, {}", n, T0, T0, int64_t{1} << k);
-    emit("    addsi:{} s{}, s{}, {}", n, T1, T0, e > 0 ? -(int64_t{1} << (31 + k)) : 0);
-    auto comparison = [&](int64_t lane, int64_t sign, int64_t threshold) {  // lane = [sign * acc - threshold >= 0]
-      emit("    mulsi:{} s{}, s0, {}", n, lane, sign);
-      emit("    addsi:{} s{}, s{}, {}", n, lane, lane, -threshold);
-      emit("    mulsi:{} s{}, s{}, {}", n, lane, lane, int64_t{1} << (shift - 33));
-      emit("    addsi:{} s{}, s{}, {}", n, lane, lane, int64_t{1} << shift);
-    };
-    comparison(GQ, 1, a_q);     // [acc >= a_q] = [q >= 0]
-    comparison(GLO, 1, a_lo);   // [acc >= a_lo]
-    comparison(GHI, -1, -a_hi); // [acc <= a_hi]
+    emit("    # requantize: {} multiplier(s), zero {}, range [{}, {}], one truncation by {}", C, zero, range.min, range.max, shift);
+    with_constant("mulsi", "mulm", T0, 0, &Channel::multiplier);
+    emit("    movs:{} s{}, s{}", n, T1, T0);
+    with_constant("addsi", "addm", T0, T0, &Channel::offset0);
+    with_constant("addsi", "addm", T1, T1, &Channel::offset1);
+    comparison_lane(GQ, &Channel::a_q, channels, n, C, shift);
+    comparison_lane(GLO, &Channel::a_lo, channels, n, C, shift);
+    comparison_upper(GHI, &Channel::a_hi, channels, n, C, shift);
     emit("    trunc:{} s{}, s{}, {}, {}", 5 * n, R, R, shift, bits);
     // out = c (T1 + zero) + c g_q (T0 - T1) + (1 - g_lo) lo + (1 - g_hi) hi, c = g_lo + g_hi - 1
     emit("    mulsi:{} s{}, s{}, {}", n, W, GLO, -int64_t{range.min});
@@ -330,6 +351,54 @@ class Compiler {
     emit("    muls:{} s{}, s{}, s{}", n, P3, GLO, P);      // c g_q (T0 - T1)
     emit("    adds:{} s0, s{}, s{}", n, P + n, P3);
     emit("    adds:{} s0, s0, s{}", n, W);
+  }
+
+  // lane = [acc >= a] as a truncation lane: (acc - a) 2^(m-33) + 2^m.
+  template <class Field, class Channel>
+  void comparison_lane(int64_t lane, Field field, const std::vector<Channel>& channels, int64_t n, int64_t C, int shift) {
+    bool uniform = true;
+    for (const Channel& c : channels) uniform = uniform && c.*field == channels[0].*field;
+    if (uniform) emit("    addsi:{} s{}, s0, {}", n, lane, -(channels[0].*field));
+    else emit("    subml:{} s{}, s0, c{}", n, lane, clear_vector(n, C, [&](int64_t c) { return channels[static_cast<std::size_t>(c)].*field; }));
+    emit("    mulsi:{} s{}, s{}, {}", n, lane, lane, int64_t{1} << (shift - 33));
+    emit("    addsi:{} s{}, s{}, {}", n, lane, lane, int64_t{1} << shift);
+  }
+  // lane = [acc <= a]: (a - acc) 2^(m-33) + 2^m.
+  template <class Field, class Channel>
+  void comparison_upper(int64_t lane, Field field, const std::vector<Channel>& channels, int64_t n, int64_t C, int shift) {
+    bool uniform = true;
+    for (const Channel& c : channels) uniform = uniform && c.*field == channels[0].*field;
+    emit("    mulsi:{} s{}, s0, -1", n, lane);
+    if (uniform) emit("    addsi:{} s{}, s{}, {}", n, lane, lane, channels[0].*field);
+    else emit("    addm:{} s{}, s{}, c{}", n, lane, lane, clear_vector(n, C, [&](int64_t c) { return channels[static_cast<std::size_t>(c)].*field; }));
+    emit("    mulsi:{} s{}, s{}, {}", n, lane, lane, int64_t{1} << (shift - 33));
+    emit("    addsi:{} s{}, s{}, {}", n, lane, lane, int64_t{1} << shift);
+  }
+
+  // A clear vector of n lanes whose lane i holds value(i mod C): the C values are loaded
+  // as immediates, stored in c-memory, repeated over the n / C positions by a loop, and
+  // loaded into c registers. Returns the first c register.
+  template <class Value>
+  int64_t clear_vector(int64_t n, int64_t C, Value value) {
+    const int64_t base = clear_register_ + C;
+    clear_register_ = base + n;
+    for (int64_t c = 0; c < C; ++c) emit("    ldi c{}, {}", c, value(c));
+    const int64_t address = clear_address_;
+    clear_address_ += n;
+    emit("    ldint i0, 0");
+    emit("    ldint i1, {}", address);
+    emit("    ldint i2, {}", C);
+    emit("    ldint i3, 1");
+    emit("    ldint i4, {}", n / C);
+    const int label = label_counter_++;
+    emit("clear_vector_{}:", label);
+    emit("    stmci:{} c0, i1", C);
+    emit("    addint i1, i1, i2");
+    emit("    addint i0, i0, i3");
+    emit("    ltint i5, i0, i4");
+    emit("    jmpnz i5, clear_vector_{}", label);
+    emit("    ldmc:{} c{}, {}", n, base, address);
+    return base;
   }
 
   // TFLite's quantized ADD (reference/add.h; TFLITE.md "ADD"): each input, centred and
@@ -355,14 +424,14 @@ class Compiler {
       emit("    ldms:{} s0, {}", n, address_of(op.inputs[static_cast<std::size_t>(input)]));
       emit("    addsi:{} s0, s0, {}", n, offset);
       emit("    mulsi:{} s0, s0, {}", n, int64_t{1} << params.left_shift);
-      emit_requantization(op, n, shifted_bits, multiplier, 0, unclamped);
+      emit_requantization(op, n, shifted_bits, {multiplier}, 0, unclamped);
     };
     rescaled_input(0, params.input1_offset, params.input1_multiplier);
     emit("    stms:{} s0, {}", n, first);
     rescaled_input(1, params.input2_offset, params.input2_multiplier);
     emit("    ldms:{} s{}, {}", n, scratch_, first);
     emit("    adds:{} s0, s0, s{}", n, scratch_);
-    emit_requantization(op, n, shifted_bits + 1, params.output_multiplier, params.output_offset, range);
+    emit_requantization(op, n, shifted_bits + 1, {params.output_multiplier}, params.output_offset, range);
     emit("    stms:{} s0, {}", n, out_addr);
   }
 
@@ -372,7 +441,6 @@ class Compiler {
     const int in_h = in.shape[1], in_w = in.shape[2], channels = in.shape[3];
     if (out.shape[1] != 1 || out.shape[2] != 1 || op.filter_h != in_h || op.filter_w != in_w)
       unsupported(op, "an average pool other than a global one");
-    if (in.type != ElementType::uint8) unsupported(op, "int8 average pooling");
     const int64_t positions = int64_t{in_h} * in_w, out_addr = allocate(op.outputs[0]);
     emit("");
     emit("# ---- operator {}: AVERAGE_POOL_2D (global, {} positions) -> [{}] ----", op.index, positions, fmt::join(out.shape, ","));
@@ -391,14 +459,42 @@ class Compiler {
     emit("    addint i0, i0, i3");
     emit("    ltint i5, i0, i4");
     emit("    jmpnz i5, pool_{}", op.index);
-    const int64_t limit = 255 * positions + positions / 2;
-    const auto [multiplier, k] = exact_reciprocal(positions, limit);
-    emit("    addsi:{} s0, s0, {}", channels, positions / 2);
-    emit("    mulsi:{} s0, s0, {}", channels, multiplier);
-    emit("    trunc:{} s0, s0, {}, 62", channels, k);
+    if (in.type == ElementType::uint8) {
+      const int64_t limit = 255 * positions + positions / 2;
+      const auto [multiplier, k] = exact_reciprocal(positions, limit);
+      emit("    addsi:{} s0, s0, {}", channels, positions / 2);
+      emit("    mulsi:{} s0, s0, {}", channels, multiplier);
+      emit("    trunc:{} s0, s0, {}, 62", channels, k);
+    } else {
+      // int8 (reference/integer_ops/pooling.h): sum > 0 ? (sum + n/2) / n : (sum - n/2) / n,
+      // C++ division. With B = 128 n both numerators shift to non-negative ones:
+      // (sum + n/2 + B) / n - 128 and 128 - (n/2 - sum + B) / n, exact divisions; [sum >= 1]
+      // rides in the same truncation as a comparison lane (floor((x 2^(k-33) + 2^k) / 2^k)).
+      const int64_t offset = 128 * positions, limit = 255 * positions + positions / 2 + offset;
+      const auto [multiplier, k] = exact_reciprocal(positions, limit, 34);
+      const int64_t L = scratch_ + channels;
+      emit("    addsi:{} s{}, s0, {}", channels, L, positions / 2 + offset);
+      emit("    mulsi:{} s{}, s0, -1", channels, L + channels);
+      emit("    addsi:{} s{}, s{}, {}", channels, L + channels, L + channels, positions / 2 + offset);
+      emit("    mulsi:{} s{}, s{}, {}", 2 * channels, L, L, multiplier);
+      emit("    addsi:{} s{}, s0, -1", channels, L + 2 * channels);
+      emit("    mulsi:{} s{}, s{}, {}", channels, L + 2 * channels, L + 2 * channels, int64_t{1} << (k - 33));
+      emit("    addsi:{} s{}, s{}, {}", channels, L + 2 * channels, L + 2 * channels, int64_t{1} << k);
+      int lane_bits = k + 2;  // the comparison lane is below 2^(k+1)
+      while ((int64_t{1} << (lane_bits - 1)) <= limit * multiplier) ++lane_bits;
+      emit("    trunc:{} s{}, s{}, {}, {}", 3 * channels, L, L, k, lane_bits);
+      // out = (128 - D2) + [sum > 0] (D1 + D2 - 256)
+      emit("    adds:{} s{}, s{}, s{}", channels, L + 3 * channels, L, L + channels);
+      emit("    addsi:{} s{}, s{}, -256", channels, L + 3 * channels, L + 3 * channels);
+      emit("    muls:{} s{}, s{}, s{}", channels, L + 3 * channels, L + 3 * channels, L + 2 * channels);
+      emit("    mulsi:{} s0, s{}, -1", channels, L + channels);
+      emit("    addsi:{} s0, s0, 128", channels);
+      emit("    adds:{} s0, s0, s{}", channels, L + 3 * channels);
+    }
     const ActivationRange range = activation_range(op.activation, out.type, out.quantization.scales.at(0),
                                                    static_cast<int32_t>(out.quantization.zero_points.at(0)));
-    if (range.min > 0 || range.max < 255)
+    const ActivationRange full = type_range(out.type);
+    if (range.min > full.min || range.max < full.max)
       emit("    clamp 0, 0, {}, {}, {}, 20, {}", channels, range.min, range.max, scratch_);
     emit("    stms:{} s0, {}", channels, out_addr);
   }
@@ -421,6 +517,8 @@ class Compiler {
   std::map<int, int64_t> address_;
   int64_t next_address_ = 0;
   int64_t scratch_ = 0, weights_ = 0, largest_ = 0, owner_region_ = 0;
+  int64_t clear_register_ = 0, clear_address_ = 0;  // c registers and c-memory for constant vectors
+  int label_counter_ = 0;
 };
 
 }  // namespace
