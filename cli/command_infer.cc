@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "base/errors.h"
+#include "bytecode/format.h"
 #include "cli/backends.h"
 #include "cli/commands.h"
 #include "cli/party_launcher.h"
@@ -29,6 +30,7 @@ namespace {
 struct InferOptions {
   std::string model;
   std::string image;
+  std::string input_raw;
   std::string labels;
   std::string resize = "bilinear";
   std::string protocol = "rep3";
@@ -83,9 +85,16 @@ void run(const InferOptions& options) {
       compiled.assembly, std::filesystem::path(options.model).stem().string() + ".s",
       compiler_lite::AssembleOptions{include_path({})});
   const qnn::Tensor& input = model.tensors[static_cast<std::size_t>(model.inputs[0])];
-  const image::Resize method = options.resize == "nearest" ? image::Resize::nearest : image::Resize::bilinear;
-  const std::vector<uint8_t> pixels =
-      image::pixel_bytes(image::load_for_model(options.image, input.shape.at(1), input.shape.at(2), input.shape.at(3), method));
+  std::vector<uint8_t> pixels;
+  if (!options.input_raw.empty()) {
+    pixels = bytecode::read_file_bytes(options.input_raw);
+    if (static_cast<int64_t>(pixels.size()) != input.element_count())
+      throw InputError(fmt::format("{}: {} bytes, but the model's input has {} elements", options.input_raw, pixels.size(),
+                                   input.element_count()));
+  } else {
+    const image::Resize method = options.resize == "nearest" ? image::Resize::nearest : image::Resize::bilinear;
+    pixels = image::pixel_bytes(image::load_for_model(options.image, input.shape.at(1), input.shape.at(2), input.shape.at(3), method));
+  }
   if (!options.quiet)
     std::cerr << fmt::format("[mpvm] {}: {} layers compiled to {} instructions in {:.3f} s\n", options.model,
                              compiled.layers.size(), program.code.size(),
@@ -174,7 +183,9 @@ void add_infer_command(CLI::App& app, Action& action) {
   auto options = std::make_shared<InferOptions>();
   CLI::App* command = app.add_subcommand("infer", "Private inference: the model owner's weights and the client's image stay secret");
   command->add_option("model", options->model, "the quantized .tflite model (party 0's secret weights)")->required();
-  command->add_option("--image", options->image, "the client's image (party 1's secret)")->required();
+  auto* image = command->add_option("--image", options->image, "the client's image (party 1's secret)");
+  auto* raw = command->add_option("--input-raw", options->input_raw, "or the already-quantized input tensor, raw bytes");
+  image->excludes(raw);
   command->add_option("--labels", options->labels, "labels file, one per line");
   command->add_option("--resize", options->resize, "bilinear (TFLite label_image) or nearest (Keras load_img)")
       ->check(CLI::IsMember({"bilinear", "nearest"}))
@@ -184,7 +195,12 @@ void add_infer_command(CLI::App& app, Action& action) {
   command->add_flag("--reference", options->reference, "also run the plaintext reference and compare");
   command->add_option("--timeout", options->timeout, "seconds a silent peer is waited for")->capture_default_str();
   command->add_flag("-q,--quiet", options->quiet, "no statistics on stderr");
-  command->callback([options, &action] { action = [options] { run(*options); }; });
+  command->callback([options, &action] {
+    action = [options] {
+      if (options->image.empty() && options->input_raw.empty()) throw InputError("infer: give --image or --input-raw");
+      run(*options);
+    };
+  });
 }
 
 }  // namespace mpvm::cli
