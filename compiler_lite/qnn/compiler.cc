@@ -298,7 +298,12 @@ class Compiler {
     for (const QuantizedMultiplier& m : multipliers) {
       const int left = std::max(m.shift, 0), e = std::max(-m.shift, 0), k = shift - (31 + e);
       const int64_t scaled = int64_t{m.multiplier} << left;
-      auto f = [&](int64_t acc) { return int64_t{multiply_by_quantized_multiplier(static_cast<int32_t>(acc), m.multiplier, m.shift)} + zero; };
+      // The function the program computes: TFLite's MBQM, or in fast mode one rounding,
+      // floor((acc M' + 2^(30+e)) / 2^(31+e)); the clamp thresholds are found for it.
+      auto f = [&](int64_t acc) {
+        if (options_.exact) return int64_t{multiply_by_quantized_multiplier(static_cast<int32_t>(acc), m.multiplier, m.shift)} + zero;
+        return ((acc * scaled + (int64_t{1} << (30 + e))) >> (31 + e)) + zero;
+      };
       auto first_at_least = [&](int64_t target) {  // the least acc with f(acc) >= target; limit if none
         int64_t low = -limit, high = limit;
         while (low < high) {
@@ -308,7 +313,8 @@ class Compiler {
         }
         return low;
       };
-      const int64_t offset0 = ((int64_t{1} << 30) + (e > 0 ? (int64_t{1} << (30 + e)) : 0)) << k;
+      const int64_t offset0 = options_.exact ? ((int64_t{1} << 30) + (e > 0 ? (int64_t{1} << (30 + e)) : 0)) << k
+                                             : (int64_t{1} << (30 + e)) << k;
       channels.push_back({scaled << k, offset0, offset0 - (e > 0 ? (int64_t{1} << (31 + k)) : 0),
                           -((int64_t{1} << 30) / scaled), first_at_least(range.min), first_at_least(int64_t{range.max} + 1) - 1});
       // |acc M'| < 2^(acc_bits - 1 + 31 + left) and the offsets stay below 2^(31 + e): the
@@ -326,6 +332,7 @@ class Compiler {
       if (uniform(field)) return emit("    {}:{} s{}, s{}, {}", immediate_op, n, dst, src, channels[0].*field);
       emit("    {}:{} s{}, s{}, c{}", clear_op, n, dst, src, clear_vector(n, C, [&](int64_t c) { return channels[static_cast<std::size_t>(c)].*field; }));
     };
+    if (!options_.exact) return emit_fast_requantization(n, channels, shift, bits, zero, range);
     // Scratch (10N): T0 T1 GQ GLO GHI (the truncation's lanes), then P (2N), P3, W, W2.
     const int64_t R = scratch_, T0 = R, T1 = R + n, GQ = R + 2 * n, GLO = R + 3 * n, GHI = R + 4 * n;
     const int64_t P = R + 5 * n, P3 = R + 7 * n, W = R + 8 * n, W2 = R + 9 * n;
@@ -351,6 +358,37 @@ class Compiler {
     emit("    muls:{} s{}, s{}, s{}", n, P3, GLO, P);      // c g_q (T0 - T1)
     emit("    adds:{} s0, s{}, s{}", n, P + n, P3);
     emit("    adds:{} s0, s0, s{}", n, W);
+  }
+
+  // Fast mode: T = floor((acc M' + 2^(30+e)) / 2^(31+e)) and the two clamp comparisons in
+  // one 3N-lane truncation, then out = c (T + zero) + (1 - g_lo) lo + (1 - g_hi) hi with
+  // c = g_lo + g_hi - 1: one multiplication round.
+  template <class Channel>
+  void emit_fast_requantization(int64_t n, const std::vector<Channel>& channels, int shift, int bits, int64_t zero,
+                                ActivationRange range) {
+    const int64_t C = static_cast<int64_t>(channels.size());
+    const int64_t R = scratch_, T = R, GLO = R + n, GHI = R + 2 * n, W = R + 3 * n, W2 = R + 4 * n, P = R + 5 * n;
+    auto constant = [&](const char* immediate_op, const char* clear_op, int64_t dst, int64_t src, int64_t Channel::*field) {
+      bool uniform = true;
+      for (const Channel& c : channels) uniform = uniform && c.*field == channels[0].*field;
+      if (uniform) emit("    {}:{} s{}, s{}, {}", immediate_op, n, dst, src, channels[0].*field);
+      else emit("    {}:{} s{}, s{}, c{}", clear_op, n, dst, src, clear_vector(n, C, [&](int64_t c) { return channels[static_cast<std::size_t>(c)].*field; }));
+    };
+    emit("    # requantize (fast: one rounding): {} multiplier(s), zero {}, range [{}, {}]", C, zero, range.min, range.max);
+    constant("mulsi", "mulm", T, 0, &Channel::multiplier);
+    constant("addsi", "addm", T, T, &Channel::offset0);
+    comparison_lane(GLO, &Channel::a_lo, channels, n, C, shift);
+    comparison_upper(GHI, &Channel::a_hi, channels, n, C, shift);
+    emit("    trunc:{} s{}, s{}, {}, {}", 3 * n, R, R, shift, bits);
+    emit("    mulsi:{} s{}, s{}, {}", n, W, GLO, -int64_t{range.min});
+    emit("    addsi:{} s{}, s{}, {}", n, W, W, int64_t{range.min} + range.max);
+    emit("    mulsi:{} s{}, s{}, {}", n, W2, GHI, -int64_t{range.max});
+    emit("    adds:{} s{}, s{}, s{}", n, W, W, W2);
+    emit("    adds:{} s{}, s{}, s{}", n, GLO, GLO, GHI);
+    emit("    addsi:{} s{}, s{}, -1", n, GLO, GLO);
+    emit("    addsi:{} s{}, s{}, {}", n, T, T, zero);
+    emit("    muls:{} s{}, s{}, s{}", n, P, GLO, T);
+    emit("    adds:{} s0, s{}, s{}", n, P, W);
   }
 
   // lane = [acc >= a] as a truncation lane: (acc - a) 2^(m-33) + 2^m.

@@ -21,6 +21,10 @@ namespace mpvm::qnn {
 
 struct CompileOptions {
   bool reveal_logits = false;  // output the logits to party 1 as well as the label
+  // exact: TFLite's double rounding, bit for bit. fast: one rounding (TFLite's
+  // single-rounding build), at most one LSB off per requantization, cheaper (3 truncation
+  // lanes instead of 5 and one multiplication round fewer per layer).
+  bool exact = true;
 };
 
 struct CompiledModel {

@@ -250,6 +250,31 @@ TEST(ModelCompiler, Int8PerChannelNetworksMatchTheReferenceBitForBit) {
   }
 }
 
+TEST(ModelCompiler, FastModeIsCheaperAndTheSameUnderEveryProtocol) {
+  // Fast mode rounds once (at most one LSB per requantization): the same program must
+  // print the same under emulate and rep3, and cost fewer bytes than exact mode.
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    for (const Model& model : {random_network(seed), random_int8_network(seed), random_residual_network(seed)}) {
+      uint64_t bytes[2] = {0, 0};
+      for (bool exact : {true, false}) {
+        const CompiledModel compiled = compile_model(model, CompileOptions{true, exact});
+        const bytecode::Program program = compiler_lite::assemble(
+            compiled.assembly, "fast.s", compiler_lite::AssembleOptions{{std::string(MPVM_SOURCE_DIR) + "/programs"}});
+        std::mt19937_64 rng(400 + seed);
+        std::vector<int64_t> client(static_cast<std::size_t>(compiled.client_input_count));
+        for (int64_t& v : client) v = model.tensors[0].type == ElementType::int8 ? static_cast<int64_t>(rng() % 256) - 128 : static_cast<int64_t>(rng() % 256);
+        const std::map<int, std::vector<int64_t>> inputs = {{0, compiled.owner_inputs}, {1, client}};
+        const std::string emulated = testing::run_emulate(program, inputs, 2).output;
+        const testing::PartiesRun run = testing::run_parties(3, program, inputs, testing::rep3_party());
+        for (const std::string& error : run.errors) ASSERT_EQ(error, "");
+        EXPECT_EQ(run.output, emulated) << model.name << (exact ? " exact" : " fast");
+        for (const auto& counters : run.online) bytes[exact ? 0 : 1] = std::max(bytes[exact ? 0 : 1], counters.bytes_sent);
+      }
+      EXPECT_LT(bytes[1], bytes[0]) << model.name;
+    }
+  }
+}
+
 TEST(ModelCompiler, RefusesWhatItCannotCompileByName) {
   Model model = random_network(1);
   model.operators[2].filter_h = 2;  // a pool that is not global
