@@ -323,14 +323,8 @@ class Compiler {
     }
     if (bits > 64) unsupported(op, "accumulators too wide for one 64-bit truncation");
     const int64_t C = static_cast<int64_t>(channels.size());
-    auto uniform = [&](int64_t Channel::*field) {
-      return std::all_of(channels.begin(), channels.end(), [&](const Channel& c) { return c.*field == channels[0].*field; });
-    };
-    // `secret op constant` lane by lane: an immediate if every channel has the same value,
-    // else a clear vector built from the per-channel values.
     auto with_constant = [&](const char* immediate_op, const char* clear_op, int64_t dst, int64_t src, int64_t Channel::*field) {
-      if (uniform(field)) return emit("    {}:{} s{}, s{}, {}", immediate_op, n, dst, src, channels[0].*field);
-      emit("    {}:{} s{}, s{}, c{}", clear_op, n, dst, src, clear_vector(n, C, [&](int64_t c) { return channels[static_cast<std::size_t>(c)].*field; }));
+      emit_with_constant(immediate_op, clear_op, n, dst, src, channels, field);
     };
     if (!options_.exact) return emit_fast_requantization(n, channels, shift, bits, zero, range);
     // Scratch (10N): T0 T1 GQ GLO GHI (the truncation's lanes), then P (2N), P3, W, W2.
@@ -341,17 +335,12 @@ class Compiler {
     emit("    movs:{} s{}, s{}", n, T1, T0);
     with_constant("addsi", "addm", T0, T0, &Channel::offset0);
     with_constant("addsi", "addm", T1, T1, &Channel::offset1);
-    comparison_lane(GQ, &Channel::a_q, channels, n, C, shift);
-    comparison_lane(GLO, &Channel::a_lo, channels, n, C, shift);
-    comparison_upper(GHI, &Channel::a_hi, channels, n, C, shift);
+    comparison_lane(GQ, &Channel::a_q, channels, n, shift);
+    comparison_lane(GLO, &Channel::a_lo, channels, n, shift);
+    comparison_upper(GHI, &Channel::a_hi, channels, n, shift);
     emit("    trunc:{} s{}, s{}, {}, {}", 5 * n, R, R, shift, bits);
     // out = c (T1 + zero) + c g_q (T0 - T1) + (1 - g_lo) lo + (1 - g_hi) hi, c = g_lo + g_hi - 1
-    emit("    mulsi:{} s{}, s{}, {}", n, W, GLO, -int64_t{range.min});
-    emit("    addsi:{} s{}, s{}, {}", n, W, W, int64_t{range.min} + range.max);
-    emit("    mulsi:{} s{}, s{}, {}", n, W2, GHI, -int64_t{range.max});
-    emit("    adds:{} s{}, s{}, s{}", n, W, W, W2);
-    emit("    adds:{} s{}, s{}, s{}", n, GLO, GLO, GHI);  // c, in place of g_lo: GQ GLO = [g_q | c]
-    emit("    addsi:{} s{}, s{}, -1", n, GLO, GLO);
+    emit_clamp_terms(n, GLO, GHI, W, W2, range);  // c in place of g_lo: GQ GLO = [g_q | c]
     emit("    subs:{} s{}, s{}, s{}", n, T0, T0, T1);     // T0 - T1 | T1 + zero
     emit("    addsi:{} s{}, s{}, {}", n, T1, T1, zero);
     emit("    muls:{} s{}, s{}, s{}", 2 * n, P, GQ, T0);   // g_q (T0 - T1) | c (T1 + zero)
@@ -369,46 +358,58 @@ class Compiler {
     const int64_t C = static_cast<int64_t>(channels.size());
     const int64_t R = scratch_, T = R, GLO = R + n, GHI = R + 2 * n, W = R + 3 * n, W2 = R + 4 * n, P = R + 5 * n;
     auto constant = [&](const char* immediate_op, const char* clear_op, int64_t dst, int64_t src, int64_t Channel::*field) {
-      bool uniform = true;
-      for (const Channel& c : channels) uniform = uniform && c.*field == channels[0].*field;
-      if (uniform) emit("    {}:{} s{}, s{}, {}", immediate_op, n, dst, src, channels[0].*field);
-      else emit("    {}:{} s{}, s{}, c{}", clear_op, n, dst, src, clear_vector(n, C, [&](int64_t c) { return channels[static_cast<std::size_t>(c)].*field; }));
+      emit_with_constant(immediate_op, clear_op, n, dst, src, channels, field);
     };
     emit("    # requantize (fast: one rounding): {} multiplier(s), zero {}, range [{}, {}]", C, zero, range.min, range.max);
     constant("mulsi", "mulm", T, 0, &Channel::multiplier);
     constant("addsi", "addm", T, T, &Channel::offset0);
-    comparison_lane(GLO, &Channel::a_lo, channels, n, C, shift);
-    comparison_upper(GHI, &Channel::a_hi, channels, n, C, shift);
+    comparison_lane(GLO, &Channel::a_lo, channels, n, shift);
+    comparison_upper(GHI, &Channel::a_hi, channels, n, shift);
     emit("    trunc:{} s{}, s{}, {}, {}", 3 * n, R, R, shift, bits);
-    emit("    mulsi:{} s{}, s{}, {}", n, W, GLO, -int64_t{range.min});
-    emit("    addsi:{} s{}, s{}, {}", n, W, W, int64_t{range.min} + range.max);
-    emit("    mulsi:{} s{}, s{}, {}", n, W2, GHI, -int64_t{range.max});
-    emit("    adds:{} s{}, s{}, s{}", n, W, W, W2);
-    emit("    adds:{} s{}, s{}, s{}", n, GLO, GLO, GHI);
-    emit("    addsi:{} s{}, s{}, -1", n, GLO, GLO);
+    emit_clamp_terms(n, GLO, GHI, W, W2, range);
     emit("    addsi:{} s{}, s{}, {}", n, T, T, zero);
     emit("    muls:{} s{}, s{}, s{}", n, P, GLO, T);
     emit("    adds:{} s0, s{}, s{}", n, P, W);
   }
 
-  // lane = [acc >= a] as a truncation lane: (acc - a) 2^(m-33) + 2^m.
-  template <class Field, class Channel>
-  void comparison_lane(int64_t lane, Field field, const std::vector<Channel>& channels, int64_t n, int64_t C, int shift) {
+  // `dst = src op constant` lane by lane: an immediate if every channel has the same value,
+  // else a clear vector built from the per-channel values.
+  template <class Channel, class Field>
+  void emit_with_constant(const char* immediate_op, const char* clear_op, int64_t n, int64_t dst, int64_t src,
+                          const std::vector<Channel>& channels, Field field) {
     bool uniform = true;
     for (const Channel& c : channels) uniform = uniform && c.*field == channels[0].*field;
-    if (uniform) emit("    addsi:{} s{}, s0, {}", n, lane, -(channels[0].*field));
-    else emit("    subml:{} s{}, s0, c{}", n, lane, clear_vector(n, C, [&](int64_t c) { return channels[static_cast<std::size_t>(c)].*field; }));
+    if (uniform) return emit("    {}:{} s{}, s{}, {}", immediate_op, n, dst, src, channels[0].*field);
+    emit("    {}:{} s{}, s{}, c{}", clear_op, n, dst, src,
+         clear_vector(n, static_cast<int64_t>(channels.size()), [&](int64_t c) { return channels[static_cast<std::size_t>(c)].*field; }));
+  }
+
+  // From the clamp comparisons g_lo = [acc >= a_lo] and g_hi = [acc <= a_hi]: W = (1 - g_lo) lo +
+  // (1 - g_hi) hi (with W2 as scratch), and c = g_lo + g_hi - 1 written over g_lo.
+  void emit_clamp_terms(int64_t n, int64_t g_lo, int64_t g_hi, int64_t W, int64_t W2, ActivationRange range) {
+    emit("    mulsi:{} s{}, s{}, {}", n, W, g_lo, -int64_t{range.min});
+    emit("    addsi:{} s{}, s{}, {}", n, W, W, int64_t{range.min} + range.max);
+    emit("    mulsi:{} s{}, s{}, {}", n, W2, g_hi, -int64_t{range.max});
+    emit("    adds:{} s{}, s{}, s{}", n, W, W, W2);
+    emit("    adds:{} s{}, s{}, s{}", n, g_lo, g_lo, g_hi);
+    emit("    addsi:{} s{}, s{}, -1", n, g_lo, g_lo);
+  }
+
+  // lane = [acc >= a] as a truncation lane: (acc - a) 2^(m-33) + 2^m.
+  template <class Field, class Channel>
+  void comparison_lane(int64_t lane, Field field, const std::vector<Channel>& channels, int64_t n, int shift) {
+    bool uniform = true;
+    for (const Channel& c : channels) uniform = uniform && c.*field == channels[0].*field;
+    if (uniform) emit("    addsi:{} s{}, s0, {}", n, lane, -(channels[0].*field));  // the immediate form adds -a
+    else emit_with_constant("addsi", "subml", n, lane, 0, channels, field);
     emit("    mulsi:{} s{}, s{}, {}", n, lane, lane, int64_t{1} << (shift - 33));
     emit("    addsi:{} s{}, s{}, {}", n, lane, lane, int64_t{1} << shift);
   }
   // lane = [acc <= a]: (a - acc) 2^(m-33) + 2^m.
   template <class Field, class Channel>
-  void comparison_upper(int64_t lane, Field field, const std::vector<Channel>& channels, int64_t n, int64_t C, int shift) {
-    bool uniform = true;
-    for (const Channel& c : channels) uniform = uniform && c.*field == channels[0].*field;
+  void comparison_upper(int64_t lane, Field field, const std::vector<Channel>& channels, int64_t n, int shift) {
     emit("    mulsi:{} s{}, s0, -1", n, lane);
-    if (uniform) emit("    addsi:{} s{}, s{}, {}", n, lane, lane, channels[0].*field);
-    else emit("    addm:{} s{}, s{}, c{}", n, lane, lane, clear_vector(n, C, [&](int64_t c) { return channels[static_cast<std::size_t>(c)].*field; }));
+    emit_with_constant("addsi", "addm", n, lane, lane, channels, field);
     emit("    mulsi:{} s{}, s{}, {}", n, lane, lane, int64_t{1} << (shift - 33));
     emit("    addsi:{} s{}, s{}, {}", n, lane, lane, int64_t{1} << shift);
   }
