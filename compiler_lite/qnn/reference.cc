@@ -49,6 +49,40 @@ void check_multipliers(const ConvParams& params, int channels) {
   }
 }
 
+// The window walk every conv-like kernel shares: for each output pixel, start from the bias,
+// call `add_tap(acc, xp, ky, kx)` for every filter tap inside the image (out-of-image taps are
+// skipped: they would multiply x + x_off = 0), then requantize. `xp` points at the tap's
+// input pixel, already offset.
+template <class T, class AddTap>
+void convolve(const ConvParams& params, Shape4 input_shape, Shape4 filter_shape,
+              Shape4 output_shape, const std::vector<int16_t>& x, const int32_t* bias, T* output,
+              AddTap add_tap) {
+  const int in_c = input_shape.c, out_c = output_shape.c;
+  std::vector<int32_t> acc(out_c);
+  const bool per_channel = params.multipliers.size() > 1;
+  for (int b = 0; b < output_shape.n; ++b) {
+    for (int oy = 0; oy < output_shape.h; ++oy) {
+      const int iy0 = oy * params.stride_h - params.pad_top;
+      for (int ox = 0; ox < output_shape.w; ++ox) {
+        const int ix0 = ox * params.stride_w - params.pad_left;
+        for (int oc = 0; oc < out_c; ++oc) acc[oc] = bias != nullptr ? bias[oc] : 0;
+        for (int ky = 0; ky < filter_shape.h; ++ky) {
+          const int iy = iy0 + params.dilation_h * ky;
+          if (iy < 0 || iy >= input_shape.h) continue;
+          for (int kx = 0; kx < filter_shape.w; ++kx) {
+            const int ix = ix0 + params.dilation_w * kx;
+            if (ix < 0 || ix >= input_shape.w) continue;
+            add_tap(acc.data(), &x[((int64_t{b} * input_shape.h + iy) * input_shape.w + ix) * in_c], ky, kx);
+          }
+        }
+        T* out = &output[((int64_t{b} * output_shape.h + oy) * output_shape.w + ox) * out_c];
+        for (int oc = 0; oc < out_c; ++oc) {
+          out[oc] = requantize<T>(acc[oc], params.multipliers[per_channel ? oc : 0], params);
+        }
+      }
+    }
+  }
+}
 }  // namespace
 
 // reference/conv.h (uint8) and reference/integer_ops/conv.h (int8): out-of-image taps are
@@ -69,36 +103,14 @@ void conv_2d(const ConvParams& params, Shape4 input_shape, const T* input, Shape
 
   const std::vector<int16_t> x = offset_values(input, input_shape.size(), params.input_offset);
   const std::vector<int16_t> w = offset_values(filter, filter_shape.size(), params.weights_offset);
-  std::vector<int32_t> acc(out_c);
-  const bool per_channel = params.multipliers.size() > 1;
-
-  for (int b = 0; b < output_shape.n; ++b) {
-    for (int oy = 0; oy < output_shape.h; ++oy) {
-      const int iy0 = oy * params.stride_h - params.pad_top;
-      for (int ox = 0; ox < output_shape.w; ++ox) {
-        const int ix0 = ox * params.stride_w - params.pad_left;
-        for (int oc = 0; oc < out_c; ++oc) acc[oc] = bias != nullptr ? bias[oc] : 0;
-        for (int ky = 0; ky < filter_shape.h; ++ky) {
-          const int iy = iy0 + params.dilation_h * ky;
-          if (iy < 0 || iy >= input_shape.h) continue;
-          for (int kx = 0; kx < filter_shape.w; ++kx) {
-            const int ix = ix0 + params.dilation_w * kx;
-            if (ix < 0 || ix >= input_shape.w) continue;
-            const int16_t* xp = &x[((int64_t{b} * input_shape.h + iy) * input_shape.w + ix) * in_c];
-            for (int oc = 0; oc < out_c; ++oc) {
-              const int group = oc / filters_per_group;
-              const int16_t* wp = &w[((int64_t{oc} * filter_shape.h + ky) * filter_shape.w + kx) * filter_c];
-              acc[oc] += dot(wp, xp + int64_t{group} * filter_c, filter_c);
-            }
-          }
-        }
-        T* out = &output[((int64_t{b} * output_shape.h + oy) * output_shape.w + ox) * out_c];
-        for (int oc = 0; oc < out_c; ++oc) {
-          out[oc] = requantize<T>(acc[oc], params.multipliers[per_channel ? oc : 0], params);
-        }
-      }
-    }
-  }
+  convolve(params, input_shape, filter_shape, output_shape, x, bias, output,
+           [&](int32_t* acc, const int16_t* xp, int ky, int kx) {
+             for (int oc = 0; oc < out_c; ++oc) {
+               const int group = oc / filters_per_group;
+               const int16_t* wp = &w[((int64_t{oc} * filter_shape.h + ky) * filter_shape.w + kx) * filter_c];
+               acc[oc] += dot(wp, xp + int64_t{group} * filter_c, filter_c);
+             }
+           });
 }
 
 // reference/depthwiseconv_uint8.h (kAwayFromZero = MBQM) and
@@ -115,42 +127,20 @@ void depthwise_conv_2d(const ConvParams& params, int depth_multiplier, Shape4 in
   check_multipliers(params, out_c);
   const std::vector<int16_t> x = offset_values(input, input_shape.size(), params.input_offset);
   const std::vector<int16_t> w = offset_values(filter, filter_shape.size(), params.weights_offset);
-  std::vector<int32_t> acc(out_c);
-  const bool per_channel = params.multipliers.size() > 1;
-
-  for (int b = 0; b < output_shape.n; ++b) {
-    for (int oy = 0; oy < output_shape.h; ++oy) {
-      const int iy0 = oy * params.stride_h - params.pad_top;
-      for (int ox = 0; ox < output_shape.w; ++ox) {
-        const int ix0 = ox * params.stride_w - params.pad_left;
-        for (int oc = 0; oc < out_c; ++oc) acc[oc] = bias != nullptr ? bias[oc] : 0;
-        for (int ky = 0; ky < filter_shape.h; ++ky) {
-          const int iy = iy0 + params.dilation_h * ky;
-          if (iy < 0 || iy >= input_shape.h) continue;
-          for (int kx = 0; kx < filter_shape.w; ++kx) {
-            const int ix = ix0 + params.dilation_w * kx;
-            if (ix < 0 || ix >= input_shape.w) continue;
-            const int16_t* xp = &x[((int64_t{b} * input_shape.h + iy) * input_shape.w + ix) * in_c];
-            const int16_t* wp = &w[(int64_t{ky} * filter_shape.w + kx) * out_c];
-            if (depth_multiplier == 1) {
-              for (int c = 0; c < out_c; ++c) acc[c] += int32_t{wp[c]} * int32_t{xp[c]};
-            } else {
-              for (int ic = 0; ic < in_c; ++ic) {
-                for (int m = 0; m < depth_multiplier; ++m) {
-                  const int oc = ic * depth_multiplier + m;
-                  acc[oc] += int32_t{wp[oc]} * int32_t{xp[ic]};
-                }
-              }
-            }
-          }
-        }
-        T* out = &output[((int64_t{b} * output_shape.h + oy) * output_shape.w + ox) * out_c];
-        for (int oc = 0; oc < out_c; ++oc) {
-          out[oc] = requantize<T>(acc[oc], params.multipliers[per_channel ? oc : 0], params);
-        }
-      }
-    }
-  }
+  convolve(params, input_shape, filter_shape, output_shape, x, bias, output,
+           [&](int32_t* acc, const int16_t* xp, int ky, int kx) {
+             const int16_t* wp = &w[(int64_t{ky} * filter_shape.w + kx) * out_c];
+             if (depth_multiplier == 1) {
+               for (int c = 0; c < out_c; ++c) acc[c] += int32_t{wp[c]} * int32_t{xp[c]};
+               return;
+             }
+             for (int ic = 0; ic < in_c; ++ic) {
+               for (int m = 0; m < depth_multiplier; ++m) {
+                 const int oc = ic * depth_multiplier + m;
+                 acc[oc] += int32_t{wp[oc]} * int32_t{xp[ic]};
+               }
+             }
+           });
 }
 
 // reference/fully_connected.h and reference/integer_ops/fully_connected.h.

@@ -29,10 +29,6 @@ using bytecode::Opcode;
 using bytecode::OperandKind;
 using bytecode::Program;
 
-namespace {
-
-}  // namespace
-
 int64_t uniform(std::mt19937_64& rng, int64_t lo, int64_t hi) {
   return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
 }
