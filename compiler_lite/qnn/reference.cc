@@ -161,11 +161,26 @@ void fully_connected(const ConvParams& params, int batches, int in_depth, const 
   }
 }
 
-// reference/pooling.h AveragePool (uint8) and reference/integer_ops/pooling.h (int8): the
-// window is clipped to the image; only in-bounds taps are summed and counted.
-template <class T>
-void average_pool_2d(const PoolParams& params, Shape4 input_shape, const T* input,
-                     Shape4 output_shape, T* output) {
+// The in-bounds part of one pooling window: TFLite's pools clip the window to the image.
+struct PoolWindow {
+  int64_t first_pixel;  // index of input pixel (iy0, ix0), possibly out of the image
+  int row_stride;       // pixels per input row
+  int ky_begin, ky_end, kx_begin, kx_end;
+
+  int tap_count() const { return std::max(0, ky_end - ky_begin) * std::max(0, kx_end - kx_begin); }
+  template <class Visit>
+  void for_each_pixel(Visit visit) const {
+    for (int ky = ky_begin; ky < ky_end; ++ky) {
+      for (int kx = kx_begin; kx < kx_end; ++kx) visit(first_pixel + int64_t{ky} * row_stride + kx);
+    }
+  }
+};
+
+// The window walk both pools share: `reduce(window, channel)` gives the pooled value of one
+// channel, which is then clamped to the activation range and stored.
+template <class T, class Reduce>
+void pool(const PoolParams& params, Shape4 input_shape, Shape4 output_shape, T* output,
+          Reduce reduce) {
   if (input_shape.n != output_shape.n || input_shape.c != output_shape.c) {
     throw InputError("pool shapes do not match");
   }
@@ -173,33 +188,39 @@ void average_pool_2d(const PoolParams& params, Shape4 input_shape, const T* inpu
   for (int b = 0; b < output_shape.n; ++b) {
     for (int oy = 0; oy < output_shape.h; ++oy) {
       const int iy0 = oy * params.stride_h - params.pad_top;
-      const int ky_begin = std::max(0, -iy0), ky_end = std::min(params.filter_h, input_shape.h - iy0);
       for (int ox = 0; ox < output_shape.w; ++ox) {
         const int ix0 = ox * params.stride_w - params.pad_left;
-        const int kx_begin = std::max(0, -ix0), kx_end = std::min(params.filter_w, input_shape.w - ix0);
-        const int count = std::max(0, ky_end - ky_begin) * std::max(0, kx_end - kx_begin);
-        if (count == 0) throw InputError("an average pool window lies entirely in the padding");
+        const PoolWindow window{(int64_t{b} * input_shape.h + iy0) * input_shape.w + ix0,
+                                input_shape.w,
+                                std::max(0, -iy0), std::min(params.filter_h, input_shape.h - iy0),
+                                std::max(0, -ix0), std::min(params.filter_w, input_shape.w - ix0)};
+        T* out = &output[((int64_t{b} * output_shape.h + oy) * output_shape.w + ox) * channels];
         for (int c = 0; c < channels; ++c) {
-          int32_t acc = 0;
-          for (int ky = ky_begin; ky < ky_end; ++ky) {
-            for (int kx = kx_begin; kx < kx_end; ++kx) {
-              acc += input[((int64_t{b} * input_shape.h + iy0 + ky) * input_shape.w + ix0 + kx) * channels + c];
-            }
-          }
-          int32_t mean;
-          if constexpr (std::is_same_v<T, uint8_t>) {
-            mean = (acc + count / 2) / count;  // pooling.h: acc ≥ 0
-          } else {
-            // integer_ops/pooling.h: half away from zero (C++ division truncates).
-            mean = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-          }
-          mean = std::clamp(mean, params.range.min, params.range.max);
-          output[((int64_t{b} * output_shape.h + oy) * output_shape.w + ox) * channels + c] =
-              static_cast<T>(mean);
+          out[c] = static_cast<T>(std::clamp(reduce(window, c), params.range.min, params.range.max));
         }
       }
     }
   }
+}
+
+// reference/pooling.h AveragePool (uint8) and reference/integer_ops/pooling.h (int8): only
+// in-bounds taps are summed and counted.
+template <class T>
+void average_pool_2d(const PoolParams& params, Shape4 input_shape, const T* input,
+                     Shape4 output_shape, T* output) {
+  const int channels = input_shape.c;
+  pool(params, input_shape, output_shape, output, [&](const PoolWindow& window, int c) {
+    const int count = window.tap_count();
+    if (count == 0) throw InputError("an average pool window lies entirely in the padding");
+    int32_t acc = 0;
+    window.for_each_pixel([&](int64_t pixel) { acc += input[pixel * channels + c]; });
+    if constexpr (std::is_same_v<T, uint8_t>) {
+      return (acc + count / 2) / count;  // pooling.h: acc ≥ 0
+    } else {
+      // integer_ops/pooling.h: half away from zero (C++ division truncates).
+      return acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+    }
+  });
 }
 
 // reference/pooling.h MaxPool and reference/integer_ops/pooling.h MaxPool: the maximum of
@@ -207,32 +228,12 @@ void average_pool_2d(const PoolParams& params, Shape4 input_shape, const T* inpu
 template <class T>
 void max_pool_2d(const PoolParams& params, Shape4 input_shape, const T* input,
                  Shape4 output_shape, T* output) {
-  if (input_shape.n != output_shape.n || input_shape.c != output_shape.c) {
-    throw InputError("pool shapes do not match");
-  }
   const int channels = input_shape.c;
-  for (int b = 0; b < output_shape.n; ++b) {
-    for (int oy = 0; oy < output_shape.h; ++oy) {
-      const int iy0 = oy * params.stride_h - params.pad_top;
-      const int ky_begin = std::max(0, -iy0), ky_end = std::min(params.filter_h, input_shape.h - iy0);
-      for (int ox = 0; ox < output_shape.w; ++ox) {
-        const int ix0 = ox * params.stride_w - params.pad_left;
-        const int kx_begin = std::max(0, -ix0), kx_end = std::min(params.filter_w, input_shape.w - ix0);
-        for (int c = 0; c < channels; ++c) {
-          int32_t max = std::numeric_limits<T>::lowest();
-          for (int ky = ky_begin; ky < ky_end; ++ky) {
-            for (int kx = kx_begin; kx < kx_end; ++kx) {
-              max = std::max<int32_t>(
-                  max, input[((int64_t{b} * input_shape.h + iy0 + ky) * input_shape.w + ix0 + kx) * channels + c]);
-            }
-          }
-          max = std::clamp(max, params.range.min, params.range.max);
-          output[((int64_t{b} * output_shape.h + oy) * output_shape.w + ox) * channels + c] =
-              static_cast<T>(max);
-        }
-      }
-    }
-  }
+  pool(params, input_shape, output_shape, output, [&](const PoolWindow& window, int c) {
+    int32_t max = std::numeric_limits<T>::lowest();
+    window.for_each_pixel([&](int64_t pixel) { max = std::max<int32_t>(max, input[pixel * channels + c]); });
+    return max;
+  });
 }
 
 // tensorflow/lite/kernels/add.cc Prepare (uint8) and micro/kernels/add_common.cc
