@@ -121,14 +121,8 @@ void Rep3Protocol::attach_dabit_multiplication(DaBits* dabits, LargeVector<uint6
   const std::size_t n = dabits->d.size();
   dabits->product_offset = at;
   to_previous.resize(at + n);
-  LargeVector<uint64_t> own(n), next(n);
-  own_prg_.fill(std::span<uint64_t>(own));
-  next_prg_.fill(std::span<uint64_t>(next));
-  for (std::size_t k = 0; k < n; ++k) {
-    const Share& d = dabits->d[k];
-    const Share& r2 = dabits->r2[k];
-    to_previous[at + k] = d.first * (r2.first + r2.second) + d.second * r2.first + own[k] - next[k];
-  }
+  for (std::size_t k = 0; k < n; ++k) to_previous[at + k] = product_share(dabits->d[k], dabits->r2[k]);
+  add_zero_sharing(std::span<uint64_t>(to_previous).subspan(at, n));
   at += n;
 }
 
@@ -193,29 +187,34 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::and_then_open(std::span<const F
   // component rest_i gives a share of e that it sends to both others.
   std::size_t total = 0;
   for (const FinalGate& g : gates) total += g.rest->size();
-  LargeVector<uint64_t> mine(total), own(total), next(total), from_next(total), from_previous(total);
-  own_prg_.fill(std::span<uint64_t>(own));
-  next_prg_.fill(std::span<uint64_t>(next));
+  // The first `total` words of and_sent_ are this party's share of every e, sent to both
+  // others; the message to the previous party also carries a pending daBit multiplication.
+  and_sent_.resize(total);
+  scratch_b_.resize(total);
+  scratch_c_.resize(total);
+  own_prg_.fill(std::span<uint64_t>(scratch_b_));
+  next_prg_.fill(std::span<uint64_t>(scratch_c_));
   std::size_t at = 0;
   for (const FinalGate& g : gates)
     for (std::size_t k = 0; k < g.rest->size(); ++k, ++at) {
-      uint64_t z = g.rest->first[k] ^ own[at] ^ next[at];
+      uint64_t z = g.rest->first[k] ^ scratch_b_[at] ^ scratch_c_[at];
       if (g.x != nullptr) z ^= (g.x->first[k] & (g.y->first[k] ^ g.y->second[k])) ^ (g.x->second[k] & g.y->first[k]);
-      mine[at] = z;
+      and_sent_[at] = z;
     }
-  LargeVector<uint64_t> to_previous(mine.begin(), mine.end());
-  attach_dabit_multiplication(dabits, to_previous, at);
-  LargeVector<uint64_t> received_from_next(to_previous.size());
-  transport_.exchange(std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(to_previous))},
-                                 net::Outgoing{next_party_, net::as_bytes(std::span<const uint64_t>(mine))}},
-                      std::array{net::Incoming{next_party_, net::as_writable_bytes(std::span<uint64_t>(received_from_next))},
-                                 net::Incoming{previous_party_, net::as_writable_bytes(std::span<uint64_t>(from_previous))}});
-  finish_dabit_multiplication(dabits, to_previous, received_from_next);
+  attach_dabit_multiplication(dabits, and_sent_, at);
+  and_received_.resize(and_sent_.size());
+  scratch_b_.resize(total);  // now: what the previous party sent
+  const std::span<const uint64_t> mine = std::span<const uint64_t>(and_sent_).first(total);
+  transport_.exchange(std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(and_sent_))},
+                                 net::Outgoing{next_party_, net::as_bytes(mine)}},
+                      std::array{net::Incoming{next_party_, net::as_writable_bytes(std::span<uint64_t>(and_received_))},
+                                 net::Incoming{previous_party_, net::as_writable_bytes(std::span<uint64_t>(scratch_b_))}});
+  finish_dabit_multiplication(dabits, and_sent_, and_received_);
   std::vector<LargeVector<uint64_t>> opened;
   at = 0;
   for (const FinalGate& g : gates) {
     LargeVector<uint64_t> e(g.rest->size());
-    for (std::size_t k = 0; k < e.size(); ++k, ++at) e[k] = mine[at] ^ received_from_next[at] ^ from_previous[at];
+    for (std::size_t k = 0; k < e.size(); ++k, ++at) e[k] = and_sent_[at] ^ and_received_[at] ^ scratch_b_[at];
     opened.push_back(std::move(e));
   }
   return opened;
@@ -380,14 +379,15 @@ void Rep3Protocol::ltz(std::span<Share> out, std::span<const Share> a, unsigned 
   BitWords high, low;
   split(a, uint64_t{1} << top, false, -1, high, low, {}, dabits);
   // x < 0 iff bit `top` of A + B, A_top ^ B_top ^ carry, is 0: the rest of e is
-  // NOT(A_top ^ B_top) ^ r.
+  // NOT(A_top ^ B_top) ^ r; the NOT is a public 1, which component 0 carries (first at
+  // party 0, second at party 2, as in xor_public).
   std::array<BitWords, 1> rest;
   rest[0].assign(n);
+  const uint64_t not_first = me_ == 0, not_second = me_ == 2;
   for (std::size_t k = 0; k < n; ++k) {
-    rest[0].first[k] = ((high.first[k] ^ low.first[k]) >> top ^ dabits.binary.first[k]) & 1;
-    rest[0].second[k] = ((high.second[k] ^ low.second[k]) >> top ^ dabits.binary.second[k]) & 1;
+    rest[0].first[k] = (((high.first[k] ^ low.first[k]) >> top ^ dabits.binary.first[k]) & 1) ^ not_first;
+    rest[0].second[k] = (((high.second[k] ^ low.second[k]) >> top ^ dabits.binary.second[k]) & 1) ^ not_second;
   }
-  xor_public(rest[0], std::vector<uint64_t>(n, 1));
   std::array<CarryJob, 1> job{CarryJob{top, 0, {}, {}}};
   const auto opened = trees_then_open(job, &high, &low, true, rest, dabits);
   inject(opened[0], dabits, 0, out);

@@ -35,7 +35,7 @@ Rep3Protocol::Rep3Protocol(net::Transport& transport, NonlinearPath path)
   next_prg_ = exchange_keys(transport, me_, own_prg_);
 }
 
-void Rep3Protocol::reshare(std::span<uint64_t> z, std::span<Share> out) {
+void Rep3Protocol::add_zero_sharing(std::span<uint64_t> z) {
   // A fresh zero-sharing alpha_i = F(k_i) - F(k_{i+1}): the three sum to zero, and it
   // masks each z_i so that the message reveals nothing. Drawn in cache-sized chunks.
   constexpr std::size_t kChunk = 1024;
@@ -47,6 +47,10 @@ void Rep3Protocol::reshare(std::span<uint64_t> z, std::span<Share> out) {
     uint64_t* chunk = z.data() + start;
     for (std::size_t k = 0; k < count; ++k) chunk[k] += own[k] - next[k];
   }
+}
+
+void Rep3Protocol::reshare(std::span<uint64_t> z, std::span<Share> out) {
+  add_zero_sharing(z);
   scratch_b_.resize(z.size());
   transport_.exchange(std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(z))}},
                       std::array{net::Incoming{next_party_, net::as_writable_bytes(std::span<uint64_t>(scratch_b_))}});
@@ -54,24 +58,18 @@ void Rep3Protocol::reshare(std::span<uint64_t> z, std::span<Share> out) {
 }
 
 void Rep3Protocol::mul(std::span<Share> out, std::span<const Share> a, std::span<const Share> b) {
-  // z_i = x_i y_i + x_i y_{i+1} + x_{i+1} y_i: the three z_i sum to x*y.
   scratch_a_.resize(out.size());
-  for (std::size_t k = 0; k < out.size(); ++k)
-    scratch_a_[k] = a[k].first * (b[k].first + b[k].second) + a[k].second * b[k].first;
+  for (std::size_t k = 0; k < out.size(); ++k) scratch_a_[k] = product_share(a[k], b[k]);
   reshare(scratch_a_, out);
 }
 
 void Rep3Protocol::dot(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, int64_t length) {
   // The cross terms of every product are summed locally; only the sum is reshared.
-  scratch_a_.assign(out.size(), 0);
+  scratch_a_.resize(out.size());
   for (std::size_t k = 0; k < out.size(); ++k) {
     uint64_t sum = 0;
     const std::size_t base = k * static_cast<std::size_t>(length);
-    for (int64_t j = 0; j < length; ++j) {
-      const Share& x = a[base + j];
-      const Share& y = b[base + j];
-      sum += x.first * (y.first + y.second) + x.second * y.first;
-    }
+    for (int64_t j = 0; j < length; ++j) sum += product_share(a[base + j], b[base + j]);
     scratch_a_[k] = sum;
   }
   reshare(scratch_a_, out);

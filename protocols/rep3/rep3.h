@@ -107,6 +107,12 @@ class Rep3Protocol {
   // Turns additive shares z_i of a product (z_0 + z_1 + z_2 = result) into replicated
   // shares: add a zero-sharing, send z_i to party i-1, receive z_{i+1} from party i+1
   // (Araki et al. §2.2, "multiplication"). One round, 8 bytes per element per party.
+  // z_i = x_i y_i + x_i y_{i+1} + x_{i+1} y_i: party i's additive share of x*y (the three
+  // z_i sum to it), computed from the two components it holds.
+  static uint64_t product_share(const Share& x, const Share& y) {
+    return x.first * (y.first + y.second) + x.second * y.first;
+  }
+  void add_zero_sharing(std::span<uint64_t> z);
   void reshare(std::span<uint64_t> z, std::span<Share> out);
   // out = P(a, b) for a product P bilinear in its operands, given by a ring kernel that
   // accumulates P(x, y) of plain arrays into z.
