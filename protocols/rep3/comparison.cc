@@ -267,13 +267,12 @@ void Rep3Protocol::split(std::span<const Share> x, uint64_t offset, bool negate_
 
 std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<CarryJob> jobs, const BitWords* a,
                                                                   const BitWords* b, bool need_generate,
-                                                                  std::span<const BitWords> rests, DaBits& dabits,
+                                                                  const BitWords& rests, std::size_t values, DaBits& dabits,
                                                                   std::span<const FinalGate> extra_gates) {
   // All jobs share one stream width, so every round carries all of them and the last AND
   // of each tree is its opening. For carry trees the generate round g = a & b comes first.
   unsigned width = 1;
   for (const CarryJob& job : jobs) width = std::max(width, rep3::next_power_of_two(std::max(job.positions, 1u)));
-  const std::size_t values = rests[0].size();
   std::vector<BitWords> a_streams(jobs.size()), b_streams(jobs.size());
   if (need_generate) {
     std::vector<AndTask> tasks;
@@ -296,7 +295,7 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
       std::vector<BitWords> rest_streams(jobs.size());
       std::vector<FinalGate> gates;
       for (std::size_t j = 0; j < jobs.size(); ++j) {
-        rest_streams[j] = bit_stream(rests[j], 0, values);
+        rest_streams[j] = bit_stream(rests, j * values, values);
         gates.push_back({&a_streams[j], &b_streams[j], &rest_streams[j]});
       }
       gates.insert(gates.end(), extra_gates.begin(), extra_gates.end());
@@ -313,7 +312,7 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
       CarryJob& job = jobs[j];
       Halves& h = halves[j];
       if (width == 1) {  // an AND tree over one position: nothing to AND, open it as it is
-        h.rest = bit_stream(rests[j], 0, values);
+        h.rest = bit_stream(rests, j * values, values);
         for (std::size_t k = 0; k < h.rest.size(); ++k) h.rest.first[k] ^= job.propagate.first[k], h.rest.second[k] ^= job.propagate.second[k];
         continue;
       }
@@ -337,7 +336,7 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
           gates.push_back({nullptr, nullptr, &h.rest});
           continue;
         }
-        h.rest = bit_stream(rests[j], 0, values);
+        h.rest = bit_stream(rests, j * values, values);
         h.rest.first.resize(h.p_hi.size()), h.rest.second.resize(h.p_hi.size());
         if (need_generate)  // carry = G_hi ^ (P_hi & G_lo)
           for (std::size_t k = 0; k < h.rest.size(); ++k) h.rest.first[k] ^= h.g_hi.first[k], h.rest.second[k] ^= h.g_hi.second[k];
@@ -381,15 +380,15 @@ void Rep3Protocol::ltz(std::span<Share> out, std::span<const Share> a, unsigned 
   // x < 0 iff bit `top` of A + B, A_top ^ B_top ^ carry, is 0: the rest of e is
   // NOT(A_top ^ B_top) ^ r; the NOT is a public 1, which component 0 carries (first at
   // party 0, second at party 2, as in xor_public).
-  std::array<BitWords, 1> rest;
-  rest[0].assign(n);
+  BitWords rest;
+  rest.assign(n);
   const uint64_t not_first = me_ == 0, not_second = me_ == 2;
   for (std::size_t k = 0; k < n; ++k) {
-    rest[0].first[k] = (((high.first[k] ^ low.first[k]) >> top ^ dabits.binary.first[k]) & 1) ^ not_first;
-    rest[0].second[k] = (((high.second[k] ^ low.second[k]) >> top ^ dabits.binary.second[k]) & 1) ^ not_second;
+    rest.first[k] = (((high.first[k] ^ low.first[k]) >> top ^ dabits.binary.first[k]) & 1) ^ not_first;
+    rest.second[k] = (((high.second[k] ^ low.second[k]) >> top ^ dabits.binary.second[k]) & 1) ^ not_second;
   }
   std::array<CarryJob, 1> job{CarryJob{top, 0, {}, {}}};
-  const auto opened = trees_then_open(job, &high, &low, true, rest, dabits);
+  const auto opened = trees_then_open(job, &high, &low, true, rest, n, dabits);
   inject(opened[0], dabits, 0, out);
 }
 
@@ -411,8 +410,7 @@ void Rep3Protocol::eqz(std::span<Share> out, std::span<const Share> a, unsigned 
   std::vector<uint64_t> every_position(job[0].propagate.size());
   rep3::padding_mask(n, job[0].width, job[0].width, every_position);
   xor_public(job[0].propagate, every_position);  // NOT on the real bits, 1 on the padding
-  std::array<BitWords, 1> rest{dabits.binary};
-  const auto opened = trees_then_open(job, nullptr, nullptr, false, rest, dabits);
+  const auto opened = trees_then_open(job, nullptr, nullptr, false, dabits.binary, n, dabits);
   inject(opened[0], dabits, 0, out);
 }
 
@@ -427,12 +425,7 @@ void Rep3Protocol::trunc(std::span<Share> out, std::span<const Share> a, unsigne
   BitWords high, low;
   std::vector<Share> high_shifted(n);
   split(a, uint64_t{1} << (bits - 1), false, static_cast<int>(m), high, low, high_shifted, dabits);
-  std::array<BitWords, 2> rest;  // e = carry ^ r
-  for (int j = 0; j < 2; ++j) {
-    rest[j].assign(n);
-    std::copy_n(dabits.binary.first.begin() + j * static_cast<std::ptrdiff_t>(n), n, rest[j].first.begin());
-    std::copy_n(dabits.binary.second.begin() + j * static_cast<std::ptrdiff_t>(n), n, rest[j].second.begin());
-  }
+  // e = carry ^ r: the m-bit tree's r is daBit k, the 64-bit carry's is daBit n + k.
   std::vector<LargeVector<uint64_t>> opened;
   if (bits < 64) {
     // x' < 2^63, so bit 63 of A + B is 0 and the carry into it is A_63 ^ B_63; the carry
@@ -443,16 +436,16 @@ void Rep3Protocol::trunc(std::span<Share> out, std::span<const Share> a, unsigne
     for (std::size_t k = 0; k < n; ++k) {
       top_a.first[k] = high.first[k] >> 63, top_a.second[k] = high.second[k] >> 63;
       top_b.first[k] = low.first[k] >> 63, top_b.second[k] = low.second[k] >> 63;
-      top_rest.first[k] = top_a.first[k] ^ top_b.first[k] ^ rest[1].first[k];
-      top_rest.second[k] = top_a.second[k] ^ top_b.second[k] ^ rest[1].second[k];
+      top_rest.first[k] = top_a.first[k] ^ top_b.first[k] ^ dabits.binary.first[n + k];
+      top_rest.second[k] = top_a.second[k] ^ top_b.second[k] ^ dabits.binary.second[n + k];
     }
     const BitWords a_stream = bit_stream(top_a, 0, n), b_stream = bit_stream(top_b, 0, n), rest_stream = bit_stream(top_rest, 0, n);
     const std::array<FinalGate, 1> top{FinalGate{&a_stream, &b_stream, &rest_stream}};
     std::array<CarryJob, 1> jobs{CarryJob{m, 0, {}, {}}};
-    opened = trees_then_open(jobs, &high, &low, true, std::span<const BitWords>(rest).first(1), dabits, top);
+    opened = trees_then_open(jobs, &high, &low, true, dabits.binary, n, dabits, top);
   } else {
     std::array<CarryJob, 2> jobs{CarryJob{m, 0, {}, {}}, CarryJob{64, 0, {}, {}}};
-    opened = trees_then_open(jobs, &high, &low, true, rest, dabits);
+    opened = trees_then_open(jobs, &high, &low, true, dabits.binary, n, dabits);
   }
   std::vector<Share> carry(2 * n);
   inject(opened[0], dabits, 0, std::span<Share>(carry).first(n));

@@ -159,10 +159,11 @@ class Rep3Protocol {
   void split(std::span<const Share> x, uint64_t offset, bool negate_b, int shift, rep3::BitWords& a, rep3::BitWords& b,
              std::span<Share> a_shifted, DaBits& dabits);
   // The trees of all jobs in shared rounds (carry trees start with g = a & b), their last
-  // AND opened as e = result ^ rest[j]; the opened streams, one bit per value.
+  // AND opened as e = result ^ rest_j, where rest_j is `values` one-bit words of `rests`
+  // from j * values on; the opened streams, one bit per value.
   std::vector<LargeVector<uint64_t>> trees_then_open(std::span<CarryJob> jobs, const rep3::BitWords* a,
                                                      const rep3::BitWords* b, bool need_generate,
-                                                     std::span<const rep3::BitWords> rests, DaBits& dabits,
+                                                     const rep3::BitWords& rests, std::size_t values, DaBits& dabits,
                                                      std::span<const FinalGate> extra_gates = {});
   // Splits shares into their two component arrays (for the local matrix kernels).
   static void split(std::span<const Share> shares, std::vector<uint64_t>& first, std::vector<uint64_t>& second);
