@@ -75,7 +75,7 @@ void Rep3Protocol::dot(std::span<Share> out, std::span<const Share> a, std::span
   reshare(scratch_a_, out);
 }
 
-void Rep3Protocol::split(std::span<const Share> shares, std::vector<uint64_t>& first, std::vector<uint64_t>& second) {
+void Rep3Protocol::split_components(std::span<const Share> shares, std::vector<uint64_t>& first, std::vector<uint64_t>& second) {
   first.resize(shares.size());
   second.resize(shares.size());
   for (std::size_t k = 0; k < shares.size(); ++k) first[k] = shares[k].first, second[k] = shares[k].second;
@@ -86,8 +86,8 @@ void Rep3Protocol::bilinear(std::span<Share> out, std::span<const Share> a, std:
   // For any product bilinear in (a, b): z = P(a_i, b_i + b_{i+1}) + P(a_{i+1}, b_i) are
   // additive shares of P(a, b) (the same cross terms as muls); one reshare per output.
   std::vector<uint64_t> a_first, a_second, b_first, b_second;
-  split(a, a_first, a_second);
-  split(b, b_first, b_second);
+  split_components(a, a_first, a_second);
+  split_components(b, b_first, b_second);
   for (std::size_t k = 0; k < b_first.size(); ++k) b_second[k] += b_first[k];  // now b_i + b_{i+1}
   scratch_a_.assign(out.size(), 0);
   kernel(std::span<uint64_t>(scratch_a_), a_first.data(), b_second.data());
@@ -103,7 +103,7 @@ void Rep3Protocol::matmul_clear(std::span<Share> out, std::span<const Share> a, 
                                 const MatmulShape& shape) {
   // Linear in the shares: each component is multiplied by the public matrix. No message.
   std::vector<uint64_t> a_first, a_second;
-  split(a, a_first, a_second);
+  split_components(a, a_first, a_second);
   std::vector<uint64_t> first(out.size(), 0), second(out.size(), 0);
   ring::matmul_accumulate(first, a_first.data(), b.data(), shape);
   ring::matmul_accumulate(second, a_second.data(), b.data(), shape);

@@ -166,7 +166,7 @@ class Rep3Protocol {
                                                      const rep3::BitWords& rests, std::size_t values, DaBits& dabits,
                                                      std::span<const FinalGate> extra_gates = {});
   // Splits shares into their two component arrays (for the local matrix kernels).
-  static void split(std::span<const Share> shares, std::vector<uint64_t>& first, std::vector<uint64_t>& second);
+  static void split_components(std::span<const Share> shares, std::vector<uint64_t>& first, std::vector<uint64_t>& second);
 
   net::Transport& transport_;
   int me_;
