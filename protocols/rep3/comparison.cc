@@ -122,7 +122,7 @@ void Rep3Protocol::attach_dabit_multiplication(DaBits* dabits, LargeVector<uint6
   dabits->product_offset = at;
   to_previous.resize(at + n);
   for (std::size_t k = 0; k < n; ++k) to_previous[at + k] = product_share(dabits->d[k], dabits->r2[k]);
-  add_zero_sharing(std::span<uint64_t>(to_previous).subspan(at, n));
+  mask_with_zero_sharing(std::span<uint64_t>(to_previous).subspan(at, n), Sharing::additive);
   at += n;
 }
 
@@ -156,16 +156,12 @@ void Rep3Protocol::and_words(std::span<const AndTask> tasks, DaBits* dabits) {
   std::size_t total = 0;
   for (const AndTask& t : tasks) total += t.x->size();
   and_sent_.resize(total);
-  scratch_b_.resize(total);
-  scratch_c_.resize(total);
-  own_prg_.fill(std::span<uint64_t>(scratch_b_));
-  next_prg_.fill(std::span<uint64_t>(scratch_c_));
   std::size_t at = 0;
   for (const AndTask& t : tasks) {
     const uint64_t *xf = t.x->first.data(), *xs = t.x->second.data(), *yf = t.y->first.data(), *ys = t.y->second.data();
-    for (std::size_t k = 0; k < t.x->size(); ++k, ++at)
-      and_sent_[at] = (xf[k] & (yf[k] ^ ys[k])) ^ (xs[k] & yf[k]) ^ scratch_b_[at] ^ scratch_c_[at];
+    for (std::size_t k = 0; k < t.x->size(); ++k, ++at) and_sent_[at] = (xf[k] & (yf[k] ^ ys[k])) ^ (xs[k] & yf[k]);
   }
+  mask_with_zero_sharing(std::span<uint64_t>(and_sent_), Sharing::binary);
   attach_dabit_multiplication(dabits, and_sent_, at);
   and_received_.resize(at);
   transport_.exchange(std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(and_sent_))}},
@@ -190,20 +186,17 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::and_then_open(std::span<const F
   // The first `total` words of and_sent_ are this party's share of every e, sent to both
   // others; the message to the previous party also carries a pending daBit multiplication.
   and_sent_.resize(total);
-  scratch_b_.resize(total);
-  scratch_c_.resize(total);
-  own_prg_.fill(std::span<uint64_t>(scratch_b_));
-  next_prg_.fill(std::span<uint64_t>(scratch_c_));
   std::size_t at = 0;
   for (const FinalGate& g : gates)
     for (std::size_t k = 0; k < g.rest->size(); ++k, ++at) {
-      uint64_t z = g.rest->first[k] ^ scratch_b_[at] ^ scratch_c_[at];
+      uint64_t z = g.rest->first[k];
       if (g.x != nullptr) z ^= (g.x->first[k] & (g.y->first[k] ^ g.y->second[k])) ^ (g.x->second[k] & g.y->first[k]);
       and_sent_[at] = z;
     }
+  mask_with_zero_sharing(std::span<uint64_t>(and_sent_), Sharing::binary);
   attach_dabit_multiplication(dabits, and_sent_, at);
   and_received_.resize(and_sent_.size());
-  scratch_b_.resize(total);  // now: what the previous party sent
+  scratch_b_.resize(total);  // what the previous party sends
   const std::span<const uint64_t> mine = std::span<const uint64_t>(and_sent_).first(total);
   transport_.exchange(std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(and_sent_))},
                                  net::Outgoing{next_party_, net::as_bytes(mine)}},

@@ -35,9 +35,10 @@ Rep3Protocol::Rep3Protocol(net::Transport& transport, NonlinearPath path)
   next_prg_ = exchange_keys(transport, me_, own_prg_);
 }
 
-void Rep3Protocol::add_zero_sharing(std::span<uint64_t> z) {
-  // A fresh zero-sharing alpha_i = F(k_i) - F(k_{i+1}): the three sum to zero, and it
-  // masks each z_i so that the message reveals nothing. Drawn in cache-sized chunks.
+void Rep3Protocol::mask_with_zero_sharing(std::span<uint64_t> z, Sharing sharing) {
+  // The three alpha_i sum (or XOR) to zero, and alpha_i masks z_i so that the message
+  // reveals nothing: neither other party holds both k_i and k_{i+1}. Drawn in
+  // cache-sized chunks.
   constexpr std::size_t kChunk = 1024;
   uint64_t own[kChunk], next[kChunk];
   for (std::size_t start = 0; start < z.size(); start += kChunk) {
@@ -45,12 +46,15 @@ void Rep3Protocol::add_zero_sharing(std::span<uint64_t> z) {
     own_prg_.fill(std::span<uint64_t>(own, count));
     next_prg_.fill(std::span<uint64_t>(next, count));
     uint64_t* chunk = z.data() + start;
-    for (std::size_t k = 0; k < count; ++k) chunk[k] += own[k] - next[k];
+    if (sharing == Sharing::additive)
+      for (std::size_t k = 0; k < count; ++k) chunk[k] += own[k] - next[k];
+    else
+      for (std::size_t k = 0; k < count; ++k) chunk[k] ^= own[k] ^ next[k];
   }
 }
 
 void Rep3Protocol::reshare(std::span<uint64_t> z, std::span<Share> out) {
-  add_zero_sharing(z);
+  mask_with_zero_sharing(z, Sharing::additive);
   scratch_b_.resize(z.size());
   transport_.exchange(std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(z))}},
                       std::array{net::Incoming{next_party_, net::as_writable_bytes(std::span<uint64_t>(scratch_b_))}});

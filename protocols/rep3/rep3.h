@@ -112,7 +112,10 @@ class Rep3Protocol {
   static uint64_t product_share(const Share& x, const Share& y) {
     return x.first * (y.first + y.second) + x.second * y.first;
   }
-  void add_zero_sharing(std::span<uint64_t> z);
+  // Masks z_i with a fresh zero-sharing from the two PRG keys: alpha_i = F(k_i) - F(k_{i+1})
+  // in Z_2^64 (additive) or F(k_i) ^ F(k_{i+1}) on bits (binary).
+  enum class Sharing { additive, binary };
+  void mask_with_zero_sharing(std::span<uint64_t> z, Sharing sharing);
   void reshare(std::span<uint64_t> z, std::span<Share> out);
   // out = P(a, b) for a product P bilinear in its operands, given by a ring kernel that
   // accumulates P(x, y) of plain arrays into z.
