@@ -2,6 +2,8 @@
 // and what happens when a peer dies. All parties run as threads over the in-memory
 // transport; tests/e2e runs the same programs as real processes over TCP.
 #include <bit>
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -163,6 +165,72 @@ TEST(Rep3Privacy, SharesReconstructTheInput) {
     EXPECT_EQ(shares[0][k].second, shares[1][k].first);  // replicated: x_1 at both
     EXPECT_EQ(shares[1][k].second, shares[2][k].first);  // x_2
     EXPECT_EQ(shares[2][k].second, shares[0][k].first);  // x_0
+  }
+}
+
+// Records the words a party receives; forwards everything to the real transport.
+class RecordingTransport final : public net::Transport {
+ public:
+  explicit RecordingTransport(std::unique_ptr<net::Transport> inner)
+      : Transport(inner->party(), inner->parties()), inner_(std::move(inner)) {}
+  std::vector<uint64_t> received;
+
+ protected:
+  void do_exchange(std::span<const net::Outgoing> sends, std::span<const net::Incoming> receives) override {
+    inner_->exchange(sends, receives);
+    for (const net::Incoming& in : receives) {
+      const std::size_t start = received.size();
+      received.resize(start + in.data.size() / 8);
+      std::memcpy(received.data() + start, in.data.data(), (received.size() - start) * 8);
+    }
+  }
+  std::size_t framing_bytes() const override { return 0; }
+
+ private:
+  std::unique_ptr<net::Transport> inner_;
+};
+
+// Every word party 1 receives while rep3 computes `operation` on 4096 copies of `secret`
+// (input by party 0).
+std::vector<uint64_t> words_seen_by_party_1(int64_t secret, const std::string& operation) {
+  constexpr std::size_t kLanes = 4096;
+  net::MemoryNetwork network(3, 10);
+  std::vector<uint64_t> seen;
+  std::vector<std::thread> threads;
+  for (int party = 0; party < 3; ++party) {
+    threads.emplace_back([&, party] {
+      RecordingTransport transport(network.transport(party));
+      protocols::Rep3Protocol protocol(transport);
+      const std::vector<int64_t> values(kLanes, secret);
+      std::vector<ReplicatedShare> x(kLanes), y(kLanes);
+      protocol.input(0, x, party == 0 ? std::span<const int64_t>(values) : std::span<const int64_t>());
+      transport.received.clear();
+      if (operation == "ltz") protocol.ltz(y, x, 64);
+      if (operation == "eqz") protocol.eqz(y, x, 64);
+      if (operation == "trunc") protocol.trunc(y, x, 16, 40);
+      if (operation == "mul") protocol.mul(y, x, x);
+      if (party == 1) seen = transport.received;
+    });
+  }
+  for (auto& t : threads) t.join();
+  return seen;
+}
+
+TEST(Rep3Privacy, EveryWordAPartyReceivesDuringAnOperationLooksUniform) {
+  // Each message is masked (zero-sharings, PRG masks, daBits), so for a constant secret
+  // every bit position of what party 1 receives is 1 about half the time; an unmasked
+  // share (e.g. an AND's cross terms on zero inputs) would be all zeros. 5 sigma bounds.
+  for (const std::string operation : {"mul", "ltz", "eqz", "trunc"}) {
+    for (int64_t secret : {int64_t{0}, int64_t{-1}}) {
+      const std::vector<uint64_t> seen = words_seen_by_party_1(secret, operation);
+      ASSERT_GT(seen.size(), 1000u) << operation;
+      const double n = static_cast<double>(seen.size()), sigma = std::sqrt(n / 4);
+      for (int bit = 0; bit < 64; ++bit) {
+        double ones = 0;
+        for (uint64_t w : seen) ones += (w >> bit) & 1;
+        EXPECT_NEAR(ones, n / 2, 5 * sigma) << operation << " secret " << secret << " bit " << bit;
+      }
+    }
   }
 }
 
