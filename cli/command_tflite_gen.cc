@@ -1,4 +1,4 @@
-// `mpvm tflite-gen --arch mobilenet_v1|cnn|mlp -o FILE.tflite`: writes a valid uint8
+// `mpvm tflite-gen --arch mobilenet_v1|cnn|mlp|minionn -o FILE.tflite`: writes a valid uint8
 // quantized TFLite model with random weights (compiler_lite/tflite/generator.h), so the
 // secure-inference demo and tests work without downloading a model.
 #include <iostream>
@@ -19,9 +19,16 @@ void add_tflite_gen_command(CLI::App& app, Action& action) {
   auto options = std::make_shared<tflite::GeneratorOptions>();
   auto output = std::make_shared<std::string>();
   CLI::App* command = app.add_subcommand(
-      "tflite-gen", "Write a uint8-quantized TFLite model with random weights (MobileNet V1, a small CNN or an MLP)");
+      "tflite-gen",
+      "Write a uint8-quantized TFLite model with random weights (MobileNet V1, a small CNN, an MLP or MiniONN's MNIST CNN)");
   command->add_option("--arch", options->arch,
-                      "mobilenet_v1 (input [1,R,R,3]), cnn or mlp (input [1,28,28,1])")
+                      "the network:\n"
+                      "  mobilenet_v1  MobileNet V1, input [1,R,R,3] (--alpha, --resolution)\n"
+                      "  cnn           input [1,28,28,1]: conv 5x5x16/2 relu, conv 5x5x16/2 relu, global average pool, FC\n"
+                      "  mlp           input [1,28,28,1]: FC 784->128 relu, FC\n"
+                      "  minionn       MiniONN's MNIST CNN, input [1,28,28,1]: conv 5x5x16 valid relu, max pool 2x2,\n"
+                      "                conv 5x5x16 valid relu, max pool 2x2, FC 256->100 relu, FC 100->classes\n"
+                      "each ends in SOFTMAX (argmax in the secure program)")
       ->check(CLI::IsMember(tflite::generator_architectures()))
       ->capture_default_str();
   auto* alpha = command->add_option("--alpha", options->alpha, "mobilenet_v1 width multiplier, in (0, 4]")
@@ -31,7 +38,7 @@ void add_tflite_gen_command(CLI::App& app, Action& action) {
                          ->check(CLI::Range(16, 1024))
                          ->capture_default_str();
   auto* classes = command->add_option("--classes", options->classes,
-                                      "number of classes (default: 1001 for mobilenet_v1, 10 for cnn and mlp)")
+                                      "number of classes (default: 1001 for mobilenet_v1, 10 for the others)")
                       ->check(CLI::Range(2, 100000));
   command->add_option("--seed", options->seed, "random seed: the same seed gives the same file")->capture_default_str();
   command->add_option("-o,--output", *output, "the .tflite file to write")->required();

@@ -24,11 +24,14 @@ struct GeneratorOptions {
   //   average pool, reshape, FC 16 → classes, softmax.
   // "mlp": [1, 28, 28, 1] reshaped to [1, 784], FC 784 → 128 relu, FC 128 → classes,
   //   softmax.
+  // "minionn": MiniONN's MNIST CNN on [1, 28, 28, 1]: conv 5x5x16 (valid, stride 1) relu,
+  //   max pool 2x2, conv 5x5x16 (valid) relu, max pool 2x2, reshape [1, 256],
+  //   FC 256 → 100 relu, FC 100 → classes, softmax.
   std::string arch = "mobilenet_v1";
   double alpha = 0.25;   // mobilenet_v1 only: width multiplier, in (0, 4]
   int resolution = 128;  // mobilenet_v1 only: input height and width, 16..1024
   uint64_t seed = 1;
-  int classes = 1001;    // number of logits, 2..100000 (the CLI defaults to 10 for cnn, mlp)
+  int classes = 1001;    // number of logits, 2..100000 (the CLI defaults to 10 for all but mobilenet_v1)
 };
 
 // The architecture names generate_model accepts.

@@ -64,6 +64,8 @@ TEST(TfliteGenerator, EveryArchitectureLoads) {
       {"cnn", {OperatorKind::conv_2d, OperatorKind::conv_2d, OperatorKind::average_pool_2d, OperatorKind::reshape,
                OperatorKind::fully_connected, OperatorKind::softmax}},
       {"mlp", {OperatorKind::reshape, OperatorKind::fully_connected, OperatorKind::fully_connected, OperatorKind::softmax}},
+      {"minionn", {OperatorKind::conv_2d, OperatorKind::max_pool_2d, OperatorKind::conv_2d, OperatorKind::max_pool_2d,
+                   OperatorKind::reshape, OperatorKind::fully_connected, OperatorKind::fully_connected, OperatorKind::softmax}},
   };
   for (const std::string& arch : tflite::generator_architectures()) {
     SCOPED_TRACE(arch);
