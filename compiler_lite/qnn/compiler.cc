@@ -1,6 +1,7 @@
 #include "compiler_lite/qnn/compiler.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <map>
 
@@ -27,6 +28,71 @@ std::pair<int64_t, int> exact_reciprocal(int64_t d, int64_t limit, int min_k = 1
   throw InputError(fmt::format("no exact reciprocal for division by {}", d));
 }
 
+// `size` consecutive s-memory cells copied from `source` to `target`.
+struct BlockMove {
+  int64_t target = 0, source = 0, size = 0;
+};
+
+int64_t floor_div(int64_t a, int64_t d) { return a >= 0 ? a / d : -((-a + d - 1) / d); }  // d > 0
+int64_t ceil_div(int64_t a, int64_t d) { return -floor_div(-a, d); }
+
+// One piece of a public function of an 8-bit value q: from q = `first` up to the next
+// piece's first, f(q) = floor((q * multiplier + offset) / 2^shift).
+struct AffinePiece {
+  int first = 0;
+  int64_t multiplier = 0, offset = 0;
+};
+
+// The fewest pieces that give table[q] exactly for every q at this shift. A piece grows
+// while some integer (multiplier, offset) still fits each of its values, i.e. puts
+// q * multiplier + offset in [lo(q), hi(q)] = [T(q) 2^k, T(q) 2^k + 2^k - 1]; for a fixed
+// multiplier an offset exists iff every pair q1 < q2 allows it, which bounds the
+// multiplier to [(lo(q2) - hi(q1)) / (q2 - q1), (hi(q2) - lo(q1)) / (q2 - q1)]. Greedy
+// growth gives the fewest pieces (what fits a range fits every part of it).
+std::vector<AffinePiece> affine_pieces(const std::vector<int64_t>& table, int shift) {
+  const int64_t unit = int64_t{1} << shift;
+  const auto lo = [&](int q) { return table[static_cast<std::size_t>(q)] * unit; };
+  const auto hi = [&](int q) { return lo(q) + unit - 1; };
+  const int size = static_cast<int>(table.size());
+  std::vector<AffinePiece> pieces;
+  for (int first = 0, end = 0; first < size; first = end) {
+    int64_t least = INT64_MIN, most = INT64_MAX;  // the multipliers that still fit
+    for (end = first + 1; end < size; ++end) {
+      int64_t new_least = least, new_most = most;
+      for (int q = first; q < end; ++q) {
+        new_least = std::max(new_least, ceil_div(lo(end) - hi(q), end - q));
+        new_most = std::min(new_most, floor_div(hi(end) - lo(q), end - q));
+      }
+      if (new_least > new_most) break;
+      least = new_least, most = new_most;
+    }
+    const int64_t multiplier = std::clamp<int64_t>(0, least, most);  // the smallest: narrowest lanes
+    int64_t offset = INT64_MIN;
+    for (int q = first; q < end; ++q) offset = std::max(offset, lo(q) - q * multiplier);
+    pieces.push_back({first, multiplier, offset});
+  }
+  return pieces;
+}
+
+// The smallest shift (at least 9, for the comparison lanes) that needs no more pieces than
+// any larger one: what fits at shift k fits at k + 1 (twice the multiplier and offset).
+int fewest_pieces_shift(const std::vector<int64_t>& table) {
+  const std::size_t fewest = affine_pieces(table, 40).size();
+  int shift = 9;
+  while (affine_pieces(table, shift).size() > fewest) ++shift;
+  return shift;
+}
+
+// Whether the pieces give every value of the table (floor division by 2^shift).
+bool pieces_reproduce(const std::vector<AffinePiece>& pieces, int shift, const std::vector<int64_t>& table) {
+  for (std::size_t p = 0; p < pieces.size(); ++p) {
+    const int end = p + 1 < pieces.size() ? pieces[p + 1].first : static_cast<int>(table.size());
+    for (int q = pieces[p].first; q < end; ++q)
+      if ((q * pieces[p].multiplier + pieces[p].offset) >> shift != table[static_cast<std::size_t>(q)]) return false;
+  }
+  return true;
+}
+
 class Compiler {
  public:
   Compiler(const Model& model, const CompileOptions& options) : model_(model), options_(options) {}
@@ -46,9 +112,11 @@ class Compiler {
         for (std::size_t i = 1; i < op.inputs.size(); ++i)
           if (op.inputs[i] >= 0) owner_total += tensor(op.inputs[i]).element_count();
     owner_region_ = allocate(-1, owner_total);
-    emit("# the model owner's weights and biases, {} values, in one round", owner_total);
-    emit("    input:{} s{}, 0", owner_total, weights_);
-    emit("    stms:{} s{}, {}", owner_total, weights_, owner_region_);
+    if (owner_total > 0) {  // a network of pools, pads and concatenations has no weights
+      emit("# the model owner's weights and biases, {} values, in one round", owner_total);
+      emit("    input:{} s{}, 0", owner_total, weights_);
+      emit("    stms:{} s{}, {}", owner_total, weights_, owner_region_);
+    }
     const Tensor& input = model_.tensors[static_cast<std::size_t>(model_.inputs[0])];
     out_.client_input_count = input.element_count();
     const int64_t in_addr = allocate(model_.inputs[0]);
@@ -85,6 +153,22 @@ class Compiler {
           if (tensor(op.inputs[0]).type != ElementType::uint8) unsupported(op, "int8 ADD");
           if (tensor(op.inputs[0]).shape != tensor(op.inputs[1]).shape) unsupported(op, "broadcasting ADD");
           break;
+        case OperatorKind::pad:
+          if (op.inputs.size() != 2 || !tensor(op.inputs[1]).is_constant()) unsupported(op, "paddings that are not a constant");
+          break;
+        case OperatorKind::concatenation:
+          for (int input : op.inputs)
+            if (tensor(input).is_constant()) unsupported(op, "a constant input");
+          if (op.activation != Activation::none) unsupported(op, "a fused activation");
+          break;
+        case OperatorKind::max_pool_2d: {
+          // Nothing is requantized (pooling_common.cc): the output must be quantized as the input.
+          const Quantization& in = tensor(op.inputs[0]).quantization;
+          const Quantization& out = tensor(op.outputs[0]).quantization;
+          if (std::abs(in.scales.at(0) - out.scales.at(0)) > 1e-6f || in.zero_points.at(0) != out.zero_points.at(0))
+            unsupported(op, "an output quantized unlike the input");
+          break;
+        }
         case OperatorKind::average_pool_2d:
         case OperatorKind::reshape:
         case OperatorKind::squeeze:
@@ -122,20 +206,28 @@ class Compiler {
   int64_t owner_values(const Tensor& t, const std::vector<int64_t>& order = {}) {
     const int64_t address = owner_region_ + static_cast<int64_t>(out_.owner_inputs.size());
     const int64_t n = t.element_count();
-    auto value = [&](int64_t k) -> int64_t {
-      switch (t.type) {
-        case ElementType::uint8: return t.data[static_cast<std::size_t>(k)];
-        case ElementType::int8: return static_cast<int8_t>(t.data[static_cast<std::size_t>(k)]);
-        case ElementType::int32: {
-          int32_t v;
-          std::memcpy(&v, t.data.data() + 4 * k, 4);
-          return v;
-        }
-        default: throw InputError(fmt::format("{}: tensor '{}' has an unsupported constant type", model_.name, t.name));
-      }
-    };
-    for (int64_t k = 0; k < n; ++k) out_.owner_inputs.push_back(value(order.empty() ? k : order[static_cast<std::size_t>(k)]));
+    for (int64_t k = 0; k < n; ++k) out_.owner_inputs.push_back(constant_value(t, order.empty() ? k : order[static_cast<std::size_t>(k)]));
     return address;
+  }
+
+  // Element k of a constant tensor, as an integer.
+  int64_t constant_value(const Tensor& t, int64_t k) const {
+    const auto at = static_cast<std::size_t>(k);
+    switch (t.type) {
+      case ElementType::uint8: return t.data[at];
+      case ElementType::int8: return static_cast<int8_t>(t.data[at]);
+      case ElementType::int32: {
+        int32_t v;
+        std::memcpy(&v, t.data.data() + 4 * at, 4);
+        return v;
+      }
+      case ElementType::int64: {
+        int64_t v;
+        std::memcpy(&v, t.data.data() + 8 * at, 8);
+        return v;
+      }
+      default: throw InputError(fmt::format("{}: tensor '{}' has an unsupported constant type", model_.name, t.name));
+    }
   }
 
   // Loads party 0's weights, centres them on their zero point, stores them at `address`.
@@ -161,6 +253,9 @@ class Compiler {
       case OperatorKind::depthwise_conv_2d:
       case OperatorKind::fully_connected: return compile_linear(op);
       case OperatorKind::average_pool_2d: return compile_average_pool(op);
+      case OperatorKind::max_pool_2d: return compile_max_pool(op);
+      case OperatorKind::pad: return compile_pad(op);
+      case OperatorKind::concatenation: return compile_concatenation(op);
       case OperatorKind::add: return compile_add(op);
       case OperatorKind::reshape:
       case OperatorKind::squeeze:
@@ -530,12 +625,315 @@ class Compiler {
       emit("    addsi:{} s0, s0, 128", channels);
       emit("    adds:{} s0, s0, s{}", channels, L + 3 * channels);
     }
+    emit_activation_clamp(op, out, channels);
+    emit("    stms:{} s0, {}", channels, out_addr);
+  }
+
+  // The fused activation of a layer that does not requantize (the pools): a clamp of s0..
+  // to the activation range, left out when that is the whole type range. Values and
+  // bounds are 8-bit, so their differences fit in 9 signed bits.
+  void emit_activation_clamp(const Operator& op, const Tensor& out, int64_t n) {
     const ActivationRange range = activation_range(op.activation, out.type, out.quantization.scales.at(0),
                                                    static_cast<int32_t>(out.quantization.zero_points.at(0)));
     const ActivationRange full = type_range(out.type);
     if (range.min > full.min || range.max < full.max)
-      emit("    clamp 0, 0, {}, {}, {}, 20, {}", channels, range.min, range.max, scratch_);
-    emit("    stms:{} s0, {}", channels, out_addr);
+      emit("    clamp 0, 0, {}, {}, {}, 9, {}", n, range.min, range.max, scratch_);
+  }
+
+  // MAX_POOL_2D (reference/pooling.h, reference/integer_ops/pooling.h): the largest
+  // in-bounds value of each window, clamped to the fused activation. No requantization:
+  // the output is quantized as the input (the loader and the reference refuse anything
+  // else). Local copies gather the windows into K blocks of N lanes (block j holds tap j
+  // of every window; a tap in the padding repeats an in-bounds tap of its own window, which
+  // leaves the maximum unchanged), then `window_max` reduces them as a tree: ceil(log2 K)
+  // levels of one ltz and one muls, each on every window of the layer at once. The
+  // compared differences of two 8-bit values fit in 9 signed bits.
+  void compile_max_pool(const Operator& op) {
+    const Tensor& in = tensor(op.inputs[0]);
+    const Tensor& out = tensor(op.outputs[0]);
+    const int batches = in.shape[0], in_h = in.shape[1], in_w = in.shape[2], channels = in.shape[3];
+    const int out_h = out.shape[1], out_w = out.shape[2];
+    const PaddedSize pad_y = compute_padding(op.padding, in_h, op.filter_h, op.stride_h, 1);
+    const PaddedSize pad_x = compute_padding(op.padding, in_w, op.filter_w, op.stride_w, 1);
+    const int64_t taps = int64_t{op.filter_h} * op.filter_w, n = out.element_count(), in_addr = address_of(op.inputs[0]);
+    const int64_t windows = allocate(-1, taps * n), out_addr = allocate(op.outputs[0]);
+    emit("");
+    emit("# ---- operator {}: MAX_POOL_2D {}x{} stride {}x{} -> [{}]: {} windows ----", op.index, op.filter_h, op.filter_w,
+         op.stride_h, op.stride_w, fmt::join(out.shape, ","), n);
+    out_.layers.push_back(fmt::format("{} MAX_POOL_2D {}x{} -> [{}]", op.index, op.filter_h, op.filter_w, fmt::join(out.shape, ",")));
+    // Tap k of a window starting at `origin`, moved into the window's in-bounds part.
+    auto tap_inside = [&](int origin, int k, int filter, int size) {
+      const int first = std::max(origin, 0), last = std::min(origin + filter, size) - 1;
+      if (first > last) unsupported(op, "a window entirely in the padding");
+      return std::clamp(origin + k, first, last);
+    };
+    std::vector<BlockMove> moves;
+    for (int ky = 0; ky < op.filter_h; ++ky)
+      for (int kx = 0; kx < op.filter_w; ++kx)
+        for (int b = 0; b < batches; ++b)
+          for (int oy = 0; oy < out_h; ++oy)
+            for (int ox = 0; ox < out_w; ++ox) {
+              const int iy = tap_inside(oy * op.stride_h - pad_y.before, ky, op.filter_h, in_h);
+              const int ix = tap_inside(ox * op.stride_w - pad_x.before, kx, op.filter_w, in_w);
+              const int64_t tap = int64_t{ky} * op.filter_w + kx, window = (int64_t{b} * out_h + oy) * out_w + ox;
+              moves.push_back({windows + tap * n + window * channels, in_addr + ((int64_t{b} * in_h + iy) * in_w + ix) * channels,
+                               channels});
+            }
+    emit("    # gather: block j = tap j of every window");
+    emit_block_moves(moves);
+    emit("    ldms:{} s{}, {}", taps * n, scratch_, windows);
+    emit("    window_max 0, {}, {}, {}, 9, {}", scratch_, n, taps, scratch_ + taps * n);
+    emit_activation_clamp(op, out, n);
+    emit("    stms:{} s0, {}", n, out_addr);
+  }
+
+  // PAD (reference/pad.h): the output filled with its zero point (real 0, TFLite's pad
+  // value), then each innermost row of the input copied to its place. The layout is public:
+  // local, no communication.
+  void compile_pad(const Operator& op) {
+    const Tensor& in = tensor(op.inputs[0]);
+    const Tensor& paddings = tensor(op.inputs[1]);
+    const Tensor& out = tensor(op.outputs[0]);
+    const int rank = static_cast<int>(in.shape.size());
+    if (rank == 0 || paddings.element_count() != 2 * rank) unsupported(op, "paddings that do not match the input's rank");
+    const int64_t n = out.element_count(), in_addr = address_of(op.inputs[0]), out_addr = allocate(op.outputs[0]);
+    emit("");
+    emit("# ---- operator {}: PAD [{}] -> [{}] with the zero point {} ----", op.index, fmt::join(in.shape, ","),
+         fmt::join(out.shape, ","), out.quantization.zero_points.at(0));
+    out_.layers.push_back(fmt::format("{} PAD -> [{}]", op.index, fmt::join(out.shape, ",")));
+    emit("    ldsi:{} s0, {}", n, out.quantization.zero_points.at(0));
+    emit("    stms:{} s0, {}", n, out_addr);
+    const int64_t row = in.shape[static_cast<std::size_t>(rank - 1)];
+    if (in.element_count() == 0) return;
+    std::vector<int64_t> index(static_cast<std::size_t>(rank), 0);  // of the row's first element
+    std::vector<BlockMove> moves;
+    for (int64_t r = 0; r < in.element_count() / row; ++r) {
+      int64_t offset = 0;
+      for (int d = 0; d < rank; ++d)
+        offset = offset * out.shape[static_cast<std::size_t>(d)] + index[static_cast<std::size_t>(d)] + constant_value(paddings, 2 * d);
+      moves.push_back({out_addr + offset, in_addr + r * row, row});
+      for (int d = rank - 2; d >= 0; --d) {  // the next row: an odometer over every dimension but the last
+        if (++index[static_cast<std::size_t>(d)] < in.shape[static_cast<std::size_t>(d)]) break;
+        index[static_cast<std::size_t>(d)] = 0;
+      }
+    }
+    emit_block_moves(moves);
+  }
+
+  // A uint8 input of CONCATENATION that TFLite rescales: its values move from `source`,
+  // rescaled by `table` (q -> table[q]), to `target`.
+  struct Rescaling {
+    int64_t count = 0, source = 0, target = 0;
+    std::vector<int64_t> table;
+  };
+
+  // CONCATENATION (reference/concatenation.h): for each index before the axis, every
+  // input's block in input order; local copies with a public layout. A uint8 input
+  // quantized unlike the output is rescaled first, as TFLite does (in float32); that is a
+  // public function of the 8-bit value, reproduced exactly by `emit_rescaling`, for every
+  // such input of the layer at once.
+  void compile_concatenation(const Operator& op) {
+    const Tensor& out = tensor(op.outputs[0]);
+    const int rank = static_cast<int>(out.shape.size());
+    const int axis = op.axis < 0 ? op.axis + rank : op.axis;
+    if (axis < 0 || axis >= rank) unsupported(op, fmt::format("axis {} for rank {}", op.axis, rank));
+    int64_t outer = 1, inner = 1;
+    for (int d = 0; d < axis; ++d) outer *= out.shape[static_cast<std::size_t>(d)];
+    for (int d = axis + 1; d < rank; ++d) inner *= out.shape[static_cast<std::size_t>(d)];
+    const int64_t out_addr = allocate(op.outputs[0]);
+    emit("");
+    emit("# ---- operator {}: CONCATENATION of {} inputs along axis {} -> [{}] ----", op.index, op.inputs.size(), axis,
+         fmt::join(out.shape, ","));
+    out_.layers.push_back(fmt::format("{} CONCATENATION -> [{}]", op.index, fmt::join(out.shape, ",")));
+    std::vector<int64_t> sources;
+    std::vector<Rescaling> rescalings;
+    for (int input : op.inputs) {
+      const Tensor& in = tensor(input);
+      sources.push_back(address_of(input));
+      std::vector<int64_t> table = rescale_table(op, in, out);
+      if (table.empty()) continue;
+      sources.back() = allocate(-1, in.element_count());
+      rescalings.push_back({in.element_count(), address_of(input), sources.back(), std::move(table)});
+    }
+    if (!rescalings.empty()) emit_rescaling(op, rescalings);
+    std::vector<BlockMove> moves;
+    const int64_t out_block = out.shape[static_cast<std::size_t>(axis)] * inner;
+    int64_t offset = 0;  // of this input's block in each output block
+    for (std::size_t i = 0; i < op.inputs.size(); ++i) {
+      const int64_t block = tensor(op.inputs[i]).shape[static_cast<std::size_t>(axis)] * inner;
+      for (int64_t o = 0; o < outer; ++o) moves.push_back({out_addr + o * out_block + offset, sources[i] + o * block, block});
+      offset += block;
+    }
+    emit_block_moves(moves);
+  }
+
+  // What ConcatenationWithScaling makes of each uint8 value q = 0..255, by the reference's
+  // own float arithmetic; empty if the input is copied as is: its quantization equals the
+  // output's (TFLite's test), or the rescaling maps every value to itself.
+  std::vector<int64_t> rescale_table(const Operator& op, const Tensor& in, const Tensor& out) {
+    const float in_scale = in.quantization.scales.at(0), out_scale = out.quantization.scales.at(0);
+    const int64_t in_zero = in.quantization.zero_points.at(0), out_zero = out.quantization.zero_points.at(0);
+    if (in_scale == out_scale && in_zero == out_zero) return {};
+    if (in.type != ElementType::uint8 || out.type != ElementType::uint8) unsupported(op, "an int8 input quantized unlike the output");
+    std::vector<uint8_t> values(256), rescaled(256);
+    for (int q = 0; q < 256; ++q) values[static_cast<std::size_t>(q)] = static_cast<uint8_t>(q);
+    concatenation_rescale_uint8(values.data(), 256, in_scale, static_cast<int32_t>(in_zero), out_scale,
+                                static_cast<int32_t>(out_zero), rescaled.data());
+    if (rescaled == values) return {};
+    return {rescaled.begin(), rescaled.end()};
+  }
+
+  // Rescales the inputs by their public tables in ONE exact truncation. Each table is cut
+  // into the fewest pieces floor((q M + B) / 2^k) (`affine_pieces`, checked here against
+  // every value); piece s evaluated at every q is a truncation lane A_s, and so is the
+  // comparison with its first value t_s, [q >= t_s] = floor(((q - t_s) 2^(k-9) + 2^k) / 2^k)
+  // for |q - t_s| <= 256; then out = A_0 + sum over s >= 1 of [q >= t_s] (A_s - A_{s-1}),
+  // one muls. With S pieces (inputs with fewer get pieces that start at 256, never
+  // reached): one trunc of (2S - 1) N lanes and, if S > 1, one muls of (S - 1) N.
+  void emit_rescaling(const Operator& op, const std::vector<Rescaling>& rescalings) {
+    int shift = 9;
+    for (const Rescaling& r : rescalings) shift = std::max(shift, fewest_pieces_shift(r.table));
+    std::vector<std::vector<AffinePiece>> pieces;
+    std::size_t S = 1;
+    for (const Rescaling& r : rescalings) {
+      pieces.push_back(affine_pieces(r.table, shift));
+      if (!pieces_reproduce(pieces.back(), shift, r.table)) unsupported(op, "a rescaling its pieces do not reproduce");
+      S = std::max(S, pieces.back().size());
+    }
+    int64_t bound = (int64_t{1} << (shift + 1)) - 1, N = 0;  // the largest lane magnitude; all lanes
+    std::vector<int64_t> bases;                               // each input's first lane
+    for (std::size_t i = 0; i < rescalings.size(); ++i) {
+      while (pieces[i].size() < S) pieces[i].push_back({256, pieces[i].back().multiplier, pieces[i].back().offset});
+      for (const AffinePiece& p : pieces[i]) bound = std::max({bound, std::abs(p.offset), std::abs(255 * p.multiplier + p.offset)});
+      bases.push_back(N);
+      N += rescalings[i].count;
+    }
+    int bits = 2;
+    while (bits <= 64 && (int64_t{1} << (bits - 1)) <= bound) ++bits;
+    if (bits > 64) unsupported(op, "a rescaling too wide for one 64-bit truncation");
+    const int64_t pieces_count = static_cast<int64_t>(S), A = scratch_, G = A + pieces_count * N, P = G + (pieces_count - 1) * N;
+    emit("    # rescale {} input(s) as TFLite (float32), exactly: {} piece(s) floor((q M + B) / 2^{}) chosen at compile time",
+         rescalings.size(), S, shift);
+    for (std::size_t i = 0; i < rescalings.size(); ++i)
+      emit("    ldms:{} s{}, {}", rescalings[i].count, bases[i], rescalings[i].source);
+    for (std::size_t i = 0; i < rescalings.size(); ++i) {
+      const int64_t n = rescalings[i].count, q = bases[i];
+      for (std::size_t s = 0; s < S; ++s) {
+        emit("    mulsi:{} s{}, s{}, {}", n, A + static_cast<int64_t>(s) * N + q, q, pieces[i][s].multiplier);
+        emit("    addsi:{} s{}, s{}, {}", n, A + static_cast<int64_t>(s) * N + q, A + static_cast<int64_t>(s) * N + q, pieces[i][s].offset);
+      }
+      for (std::size_t s = 1; s < S; ++s)
+        emit("    addsi:{} s{}, s{}, {}", n, G + static_cast<int64_t>(s - 1) * N + q, q, -pieces[i][s].first);  // q - t_s
+    }
+    const int64_t comparisons = (pieces_count - 1) * N;
+    if (S > 1) {
+      emit("    mulsi:{} s{}, s{}, {}", comparisons, G, G, int64_t{1} << (shift - 9));
+      emit("    addsi:{} s{}, s{}, {}", comparisons, G, G, int64_t{1} << shift);
+    }
+    emit("    trunc:{} s{}, s{}, {}, {}", pieces_count * N + comparisons, A, A, shift, bits);
+    int64_t result = A;
+    if (S > 1) {
+      emit("    subs:{} s{}, s{}, s{}", comparisons, P, A + N, A);  // A_s - A_(s-1)
+      emit("    muls:{} s{}, s{}, s{}", comparisons, P, P, G);
+      emit("    adds:{} s0, s{}, s{}", N, A, P);
+      for (int64_t s = 2; s < pieces_count; ++s) emit("    adds:{} s0, s0, s{}", N, P + (s - 1) * N);
+      result = 0;
+    }
+    for (std::size_t i = 0; i < rescalings.size(); ++i)
+      emit("    stms:{} s{}, {}", rescalings[i].count, result + bases[i], rescalings[i].target);
+  }
+
+  // Local copies with a public layout, in as few instructions as the layout allows: a move
+  // that continues the previous one joins it, a run of equal-size moves with constant
+  // strides becomes a loop, and runs alike but for a constant step of their starts become
+  // an outer loop (the rows of a pool's windows, the blocks of a concatenation input).
+  // s0.. stage the values.
+  void emit_block_moves(const std::vector<BlockMove>& moves) {
+    std::vector<BlockMove> joined;
+    for (const BlockMove& m : moves) {
+      BlockMove* last = joined.empty() ? nullptr : &joined.back();
+      if (last != nullptr && last->target + last->size == m.target && last->source + last->size == m.source) last->size += m.size;
+      else joined.push_back(m);
+    }
+    std::vector<StridedCopy> runs;
+    for (const BlockMove& m : joined) {
+      StridedCopy* run = runs.empty() ? nullptr : &runs.back();
+      const bool continues = run != nullptr && m.size == run->first.size &&
+                             (run->count == 1 || (m.target == run->first.target + run->count * run->target_step &&
+                                                  m.source == run->first.source + run->count * run->source_step));
+      if (!continues) {
+        runs.push_back({m, 1, 0, 0, 1, 0, 0});
+      } else {
+        if (run->count == 1) run->target_step = m.target - run->first.target, run->source_step = m.source - run->first.source;
+        ++run->count;
+      }
+    }
+    std::vector<StridedCopy> rows;
+    for (const StridedCopy& run : runs) {
+      StridedCopy* row = rows.empty() ? nullptr : &rows.back();
+      const bool alike = row != nullptr && run.count > 1 && run.first.size == row->first.size && run.count == row->count &&
+                         run.target_step == row->target_step && run.source_step == row->source_step;
+      if (alike && (row->rows == 1 || (run.first.target == row->first.target + row->rows * row->target_row_step &&
+                                       run.first.source == row->first.source + row->rows * row->source_row_step))) {
+        if (row->rows == 1)
+          row->target_row_step = run.first.target - row->first.target, row->source_row_step = run.first.source - row->first.source;
+        ++row->rows;
+      } else {
+        rows.push_back(run);
+      }
+    }
+    for (const StridedCopy& copy : rows) emit_strided_copy(copy);
+  }
+
+  // `rows` times `count` copies of `first.size` cells: copy (r, k) from
+  // first.source + r source_row_step + k source_step to the same offsets from first.target.
+  struct StridedCopy {
+    BlockMove first;
+    int64_t count = 1, target_step = 0, source_step = 0;
+    int64_t rows = 1, target_row_step = 0, source_row_step = 0;
+  };
+
+  // A loop over the copies (nested if there are rows), or straight-line code for one or two.
+  void emit_strided_copy(const StridedCopy& copy) {
+    const int64_t size = copy.first.size;
+    if (copy.rows == 1 && copy.count <= 2) {
+      for (int64_t k = 0; k < copy.count; ++k) {
+        emit("    ldms:{} s0, {}", size, copy.first.source + k * copy.source_step);
+        emit("    stms:{} s0, {}", size, copy.first.target + k * copy.target_step);
+      }
+      return;
+    }
+    const int label = label_counter_++;
+    emit("    # {} row(s) of {} blocks of {}: from {} (rows step {}, blocks step {}) to {} (rows step {}, blocks step {})",
+         copy.rows, copy.count, size, copy.first.source, copy.source_row_step, copy.source_step, copy.first.target,
+         copy.target_row_step, copy.target_step);
+    emit("    ldint i6, 1");
+    emit("    ldint i8, 0");  // rows done
+    emit("    ldint i9, {}", copy.first.source);
+    emit("    ldint i10, {}", copy.first.target);
+    emit("    ldint i11, {}", copy.source_row_step);
+    emit("    ldint i12, {}", copy.target_row_step);
+    emit("    ldint i13, {}", copy.rows);
+    emit("    ldint i3, {}", copy.source_step);
+    emit("    ldint i4, {}", copy.target_step);
+    emit("    ldint i5, {}", copy.count);
+    emit("copy_{}:", label);
+    emit("    ldint i0, 0");  // blocks done in this row
+    emit("    movint i1, i9");
+    emit("    movint i2, i10");
+    emit("copy_{}_block:", label);
+    emit("    ldmsi:{} s0, i1", size);
+    emit("    stmsi:{} s0, i2", size);
+    emit("    addint i1, i1, i3");
+    emit("    addint i2, i2, i4");
+    emit("    addint i0, i0, i6");
+    emit("    ltint i7, i0, i5");
+    emit("    jmpnz i7, copy_{}_block", label);
+    emit("    addint i9, i9, i11");
+    emit("    addint i10, i10, i12");
+    emit("    addint i8, i8, i6");
+    emit("    ltint i7, i8, i13");
+    emit("    jmpnz i7, copy_{}", label);
   }
 
   void compile_argmax(const Operator& op) {

@@ -9,6 +9,9 @@
 // Each layer is one `conv2ds` (or `matmuls`) on zero-point-centred values, a bias add and
 // one `requantize` of the whole output tensor (programs/lib/tflite.s), so the rounds per
 // layer do not depend on its size, and the results equal TFLite's reference bit for bit.
+// MAX_POOL_2D is a tree of comparisons over every window at once (rounds grow with
+// log2 of the window), PAD and CONCATENATION are local copies with a public layout (a
+// CONCATENATION input quantized unlike the output is rescaled in one truncation).
 #pragma once
 
 #include <cstdint>

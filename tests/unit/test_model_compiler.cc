@@ -20,63 +20,13 @@
 namespace mpvm {
 namespace {
 
-using testing::numbers_after;
+using testing::op_of;
+using testing::random_biases;
+using testing::random_bytes;
+using testing::reference_logits;
+using testing::secure_logits;
 
 using namespace qnn;
-
-std::vector<uint8_t> random_bytes(std::size_t n, std::mt19937_64& rng) {
-  std::vector<uint8_t> bytes(n);
-  for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
-  return bytes;
-}
-
-std::vector<uint8_t> random_biases(std::size_t n, std::mt19937_64& rng) {
-  std::vector<uint8_t> bytes(4 * n);
-  for (std::size_t k = 0; k < n; ++k) {
-    const int32_t v = static_cast<int32_t>(rng() % 20001) - 10000;
-    std::memcpy(bytes.data() + 4 * k, &v, 4);
-  }
-  return bytes;
-}
-
-// Compiles `model` (revealing the logits), runs it on the client's `image` under emulate
-// and rep3, expects both to print the same, and returns the revealed logits. `bytes`, if
-// given, receives the most bytes any rep3 party sent.
-std::vector<int64_t> secure_logits(const Model& model, const std::vector<uint8_t>& image, bool exact = true,
-                                   uint64_t* bytes = nullptr) {
-  const CompiledModel compiled = compile_model(model, CompileOptions{true, exact});
-  const bytecode::Program program = compiler_lite::assemble(compiled.assembly, model.name + ".s",
-                                                            compiler_lite::AssembleOptions{{std::string(MPVM_SOURCE_DIR) + "/programs"}});
-  std::vector<int64_t> client(image.begin(), image.end());
-  if (model.tensors[static_cast<std::size_t>(model.inputs[0])].type == ElementType::int8)
-    for (int64_t& v : client) v = static_cast<int8_t>(static_cast<uint8_t>(v));
-  const std::map<int, std::vector<int64_t>> inputs = {{0, compiled.owner_inputs}, {1, client}};
-  const std::string emulated = testing::run_emulate(program, inputs, 2).output;
-  const testing::PartiesRun run = testing::run_parties(3, program, inputs, testing::rep3_party());
-  for (const std::string& error : run.errors) EXPECT_EQ(error, "");
-  EXPECT_EQ(run.output, emulated) << model.name << " under rep3";
-  if (bytes != nullptr)
-    for (const auto& counters : run.online) *bytes = std::max(*bytes, counters.bytes_sent);
-  return numbers_after(emulated, "P1: ");
-}
-
-// The reference's logits, read as the element type.
-std::vector<int64_t> reference_logits(const Model& model, const std::vector<uint8_t>& image) {
-  const auto outputs = run_reference(model, image);
-  const bool is_signed = model.tensors[static_cast<std::size_t>(model.outputs[0])].type == ElementType::int8;
-  std::vector<int64_t> logits;
-  for (uint8_t v : outputs[0]) logits.push_back(is_signed ? static_cast<int8_t>(v) : v);
-  return logits;
-}
-
-Operator op_of(OperatorKind kind, int index, std::vector<int> inputs, int output) {
-  Operator op;
-  op.kind = kind;
-  op.index = index;
-  op.inputs = std::move(inputs);
-  op.outputs = {output};
-  return op;
-}
 
 Model random_network(uint64_t seed) {
   std::mt19937_64 rng(seed);
