@@ -119,7 +119,10 @@ PartyReport run_networked_party(const PartySetup& setup, int party, std::vector<
   report.party = party;
   report.statistics =
       setup.backend.run_party(transport, PartyContext{setup.program, inputs, output, setup.options, setup.nonlinear});
-  for (int p = 0; p < net::kPhaseCount; ++p) report.phases[p] = transport.counters(static_cast<net::Phase>(p));
+  for (int p = 0; p < net::kPhaseCount; ++p) {
+    report.phases[p] = transport.counters(static_cast<net::Phase>(p));
+    report.phase_seconds[p] = transport.seconds(static_cast<net::Phase>(p));
+  }
   report.peak_memory_bytes = peak_memory_bytes();
   return report;
 }

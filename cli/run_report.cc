@@ -19,8 +19,11 @@ protocols::CommunicationCounters counters_from_json(const nlohmann::json& j) {
 
 nlohmann::json to_json(const PartyReport& report) {
   nlohmann::json phases = nlohmann::json::object();
-  for (int p = 0; p < net::kPhaseCount; ++p)
-    phases[net::phase_name(static_cast<net::Phase>(p))] = counters_json(report.phases[p]);
+  for (int p = 0; p < net::kPhaseCount; ++p) {
+    nlohmann::json phase = counters_json(report.phases[p]);
+    phase["seconds"] = report.phase_seconds[p];
+    phases[net::phase_name(static_cast<net::Phase>(p))] = phase;
+  }
   nlohmann::json timers = nlohmann::json::object();
   for (const auto& [id, timer] : report.statistics.timers) {
     nlohmann::json entry = counters_json(timer.communication);
@@ -43,8 +46,11 @@ PartyReport party_report_from_json(const nlohmann::json& json) {
   report.statistics.seconds = json.at("seconds").get<double>();
   report.statistics.instructions = json.at("instructions").get<uint64_t>();
   report.statistics.communication = counters_from_json(json.at("communication"));
-  for (int p = 0; p < net::kPhaseCount; ++p)
-    report.phases[p] = counters_from_json(json.at("phases").at(net::phase_name(static_cast<net::Phase>(p))));
+  for (int p = 0; p < net::kPhaseCount; ++p) {
+    const nlohmann::json& phase = json.at("phases").at(net::phase_name(static_cast<net::Phase>(p)));
+    report.phases[p] = counters_from_json(phase);
+    report.phase_seconds[p] = phase.value("seconds", 0.0);
+  }
   for (const auto& [id, entry] : json.at("timers").items())
     report.statistics.timers[std::stoi(id)] = {entry.at("seconds").get<double>(), counters_from_json(entry)};
   return report;
@@ -58,6 +64,11 @@ std::string summary_line(std::string_view protocol, const PartyReport& report, b
                                  s.communication.rounds);
   const auto& setup = report.phases[static_cast<int>(net::Phase::setup)];
   if (setup.rounds > 0) line += fmt::format(" (setup: {} bytes sent, {} rounds)", setup.bytes_sent, setup.rounds);
+  // Preprocessing produced during the run (semi2k's triples): its share of the totals.
+  const auto& offline = report.phases[static_cast<int>(net::Phase::offline)];
+  if (offline.rounds > 0)
+    line += fmt::format(" (of which offline: {:.6f} s, {} bytes sent, {} rounds)",
+                        report.phase_seconds[static_cast<int>(net::Phase::offline)], offline.bytes_sent, offline.rounds);
   if (report.peak_memory_bytes > 0) line += fmt::format(", peak memory {:.0f} MB", report.peak_memory_bytes / 1e6);
   line += '\n';
   for (const auto& [id, timer] : s.timers)

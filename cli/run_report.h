@@ -19,6 +19,7 @@ struct PartyReport {
   uint64_t peak_memory_bytes = 0;  // the process's peak resident set (getrusage)
   vm::RunStatistics statistics;  // its communication counts the online phase
   std::array<protocols::CommunicationCounters, net::kPhaseCount> phases{};
+  std::array<double, net::kPhaseCount> phase_seconds{};  // wall time per phase (transport)
 };
 
 nlohmann::json to_json(const PartyReport& report);

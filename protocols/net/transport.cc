@@ -35,6 +35,19 @@ void Transport::exchange(std::span<const Outgoing> sends, std::span<const Incomi
   do_exchange(sends, receives);
 }
 
+void Transport::set_phase(Phase phase) {
+  const auto now = std::chrono::steady_clock::now();
+  seconds_[static_cast<int>(phase_)] += std::chrono::duration<double>(now - phase_started_).count();
+  phase_started_ = now;
+  phase_ = phase;
+}
+
+double Transport::seconds(Phase phase) const {
+  double total = seconds_[static_cast<int>(phase)];
+  if (phase == phase_) total += std::chrono::duration<double>(std::chrono::steady_clock::now() - phase_started_).count();
+  return total;
+}
+
 protocols::CommunicationCounters Transport::total() const {
   protocols::CommunicationCounters sum;
   for (const auto& c : counters_) sum += c;

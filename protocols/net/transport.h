@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -62,8 +63,12 @@ class Transport {
   void send(int peer, std::span<const uint8_t> data) { exchange(std::array{Outgoing{peer, data}}, {}); }
   void receive(int peer, std::span<uint8_t> data) { exchange({}, std::array{Incoming{peer, data}}); }
 
-  void set_phase(Phase phase) { phase_ = phase; }
+  // Switching phase also charges the time since the last switch to the phase left, so a
+  // back-end that interleaves preprocessing with the program gets both timed apart.
+  void set_phase(Phase phase);
   Phase phase() const { return phase_; }
+  // Wall-clock seconds spent in a phase so far (the current phase up to now).
+  double seconds(Phase phase) const;
   const protocols::CommunicationCounters& counters(Phase phase) const { return counters_[static_cast<int>(phase)]; }
   protocols::CommunicationCounters total() const;
 
@@ -77,6 +82,8 @@ class Transport {
   int parties_;
   Phase phase_ = Phase::setup;
   std::array<protocols::CommunicationCounters, kPhaseCount> counters_{};
+  std::array<double, kPhaseCount> seconds_{};
+  std::chrono::steady_clock::time_point phase_started_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace mpvm::net

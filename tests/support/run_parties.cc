@@ -7,6 +7,7 @@
 
 #include "protocols/net/memory_transport.h"
 #include "protocols/rep3/rep3.h"
+#include "protocols/semi2k/semi2k.h"
 
 namespace mpvm::testing {
 namespace {
@@ -62,15 +63,24 @@ PartiesRun run_parties(int parties, const bytecode::Program& program, const std:
   return run;
 }
 
-PartyBody rep3_party(protocols::NonlinearPath path) {
+namespace {
+
+template <class Protocol>
+PartyBody party_of(protocols::NonlinearPath path) {
   return [path](net::Transport& transport, const bytecode::Program& program, vm::PrivateInputs& inputs,
                 vm::ProgramOutput& output) {
     transport.set_phase(net::Phase::setup);
-    protocols::Rep3Protocol protocol(transport, path);
+    Protocol protocol(transport, path);
     transport.set_phase(net::Phase::online);
     vm::Interpreter interpreter(program, protocol, inputs, output);
     return interpreter.run();
   };
 }
+
+}  // namespace
+
+PartyBody rep3_party(protocols::NonlinearPath path) { return party_of<protocols::Rep3Protocol>(path); }
+
+PartyBody semi2k_party(protocols::NonlinearPath path) { return party_of<protocols::Semi2kProtocol>(path); }
 
 }  // namespace mpvm::testing

@@ -34,4 +34,7 @@ PartiesRun run_parties(int parties, const bytecode::Program& program, const std:
 // The PartyBody of rep3, with its native (binary) or the generic comparison layer.
 PartyBody rep3_party(protocols::NonlinearPath path = protocols::NonlinearPath::native);
 
+// The PartyBody of semi2k (any number of parties).
+PartyBody semi2k_party(protocols::NonlinearPath path = protocols::NonlinearPath::native);
+
 }  // namespace mpvm::testing

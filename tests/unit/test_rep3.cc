@@ -18,6 +18,7 @@
 #include "protocols/net/memory_transport.h"
 #include "protocols/rep3/rep3.h"
 #include "tests/support/random_program.h"
+#include "tests/support/recording_transport.h"
 #include "tests/support/run_parties.h"
 #include "tests/support/run_program.h"
 
@@ -168,28 +169,6 @@ TEST(Rep3Privacy, SharesReconstructTheInput) {
   }
 }
 
-// Records the words a party receives; forwards everything to the real transport.
-class RecordingTransport final : public net::Transport {
- public:
-  explicit RecordingTransport(std::unique_ptr<net::Transport> inner)
-      : Transport(inner->party(), inner->parties()), inner_(std::move(inner)) {}
-  std::vector<uint64_t> received;
-
- protected:
-  void do_exchange(std::span<const net::Outgoing> sends, std::span<const net::Incoming> receives) override {
-    inner_->exchange(sends, receives);
-    for (const net::Incoming& in : receives) {
-      const std::size_t start = received.size();
-      received.resize(start + in.data.size() / 8);
-      std::memcpy(received.data() + start, in.data.data(), (received.size() - start) * 8);
-    }
-  }
-  std::size_t framing_bytes() const override { return 0; }
-
- private:
-  std::unique_ptr<net::Transport> inner_;
-};
-
 // Every word party 1 receives while rep3 computes `operation` on 4096 copies of `secret`
 // (input by party 0).
 std::vector<uint64_t> words_seen_by_party_1(int64_t secret, const std::string& operation) {
@@ -199,7 +178,7 @@ std::vector<uint64_t> words_seen_by_party_1(int64_t secret, const std::string& o
   std::vector<std::thread> threads;
   for (int party = 0; party < 3; ++party) {
     threads.emplace_back([&, party] {
-      RecordingTransport transport(network.transport(party));
+      testing::RecordingTransport transport(network.transport(party));
       protocols::Rep3Protocol protocol(transport);
       const std::vector<int64_t> values(kLanes, secret);
       std::vector<ReplicatedShare> x(kLanes), y(kLanes);
