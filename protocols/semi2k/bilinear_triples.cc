@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "protocols/ot/gilboa.h"
-#include "protocols/ot/ring_correlated_ot.h"
+#include "protocols/ot/vector_correlated_ot.h"
 
 namespace mpvm::protocols::semi2k {
 namespace {
@@ -73,53 +73,50 @@ void TripleGenerator::generate_chunk(const ProductTaps& taps, std::size_t first,
   const std::size_t tap_begin = taps.first_tap(first), tap_end = taps.first_tap(last);
   const std::size_t parties = static_cast<std::size_t>(parties_);
   // Elementwise products (one tap per element) are Gilboa products as they stand; other
-  // shapes send one correlation word per (element, bit, tap), OT (element, bit) reused
-  // under a fresh hash tweak for each tap.
+  // shapes carry, in OT (element, bit), one correlation word per tap of the element
+  // (ot/vector_correlated_ot.h).
   const bool one_tap_each = tap_end - tap_begin == elements;
   const std::size_t words = 64 * (tap_end - tap_begin);
   std::span<uint64_t> v(triple.v.data() + first, elements);
+  std::vector<uint32_t> counts;
+  std::vector<uint8_t> widths;
+  if (!one_tap_each) {
+    counts.resize(transfers), widths.resize(transfers);
+    for (std::size_t e = first; e < last; ++e)
+      for (unsigned b = 0; b < 64; ++b) {
+        counts[64 * (e - first) + b] = static_cast<uint32_t>(taps.first_tap(e + 1) - taps.first_tap(e));
+        widths[64 * (e - first) + b] = static_cast<uint8_t>(64 - b);
+      }
+  }
 
   // Round 1: each receiver's extension message; towards every peer but the first, the
   // corrections that turn its random choices into V's bits (Beaver's derandomisation).
   const std::size_t extension_bytes = ot::CorrelatedOtSender::message_bytes(transfers, softspoken_k_);
   const std::size_t correction_bytes = 8 * elements;
   std::vector<std::vector<uint8_t>> sent(parties), received(parties);
-  std::vector<std::vector<uint64_t>> hashed(parties);  // the receiver's H(t) per peer
-  std::vector<uint8_t> widths;
-  std::vector<uint32_t> word_transfer;  // the OT each word belongs to
-  std::vector<uint64_t> word_choices;
-  if (!one_tap_each) {
-    widths.resize(words);
-    word_transfer.resize(words);
-    std::size_t at = 0;
-    for (std::size_t e = first; e < last; ++e)
-      for (unsigned b = 0; b < 64; ++b)
-        for (std::size_t t = taps.first_tap(e); t < taps.first_tap(e + 1); ++t, ++at) {
-          widths[at] = static_cast<uint8_t>(64 - b);
-          word_transfer[at] = static_cast<uint32_t>(64 * (e - first) + b);
-        }
-  }
+  std::vector<std::vector<uint64_t>> hashed(parties);   // Gilboa: the receiver's H(t) per peer
+  std::vector<std::vector<ot::Block>> kept_t(parties);  // vector OTs: t until the message comes
+  std::vector<uint64_t> receiver_tweaks(parties);
   std::vector<uint64_t> choices(elements);
-  std::vector<ot::Block> blocks(transfers), word_blocks(one_tap_each ? 0 : words);
+  std::vector<ot::Block> blocks(transfers);
   for (int peer : order_) {
     const std::size_t p = static_cast<std::size_t>(peer);
     const bool corrected = peer != first_peer_of(me_);
     sent[p].resize(extension_bytes + (corrected ? correction_bytes : 0));
-    peer_ots_[p]->pair.receiver.extend(transfers, std::span(sent[p]).first(extension_bytes), choices, blocks);
+    std::vector<ot::Block>& t = one_tap_each ? blocks : kept_t[p];
+    t.resize(transfers);
+    peer_ots_[p]->pair.receiver.extend(transfers, std::span(sent[p]).first(extension_bytes), choices, t);
     if (!corrected) {
       std::copy(choices.begin(), choices.end(), v.begin());
     } else {
       auto* corrections = reinterpret_cast<uint64_t*>(sent[p].data() + extension_bytes);
       for (std::size_t k = 0; k < elements; ++k) corrections[k] = choices[k] ^ v[k];
     }
-    // Hash the t's now (the corrected choice is V's bit: the sender swaps to match).
+    // The receiver's choices are now V's bits: the sender swaps its pair to match.
+    receiver_tweaks[p] = peer_ots_[p]->take_receiver_tweaks(transfers);
     if (one_tap_each) {
       hashed[p].resize(elements);
-      ot::gilboa_receiver_hash(blocks, peer_ots_[p]->take_receiver_tweaks(transfers), hashed[p]);
-    } else {
-      for (std::size_t at = 0; at < words; ++at) word_blocks[at] = blocks[word_transfer[at]];
-      hashed[p].resize(words);
-      ot::receiver_hash(word_blocks, widths, peer_ots_[p]->take_receiver_tweaks(words), hashed[p]);
+      ot::gilboa_receiver_hash(blocks, receiver_tweaks[p], hashed[p]);
     }
     received[p].resize(extension_bytes + (first_peer_of(peer) != me_ ? correction_bytes : 0));
   }
@@ -127,7 +124,8 @@ void TripleGenerator::generate_chunk(const ProductTaps& taps, std::size_t first,
 
   // As sender towards each peer: q, swapped where the peer's correction bit is set, then
   // the correlation message and this party's share of the cross term P(U_me, V_peer).
-  const std::size_t correlation_bytes = one_tap_each ? ot::gilboa_message_bytes(elements) : ot::packed_bytes(widths);
+  const std::size_t correlation_bytes =
+      one_tap_each ? ot::gilboa_message_bytes(elements) : ot::vector_packed_bytes(counts, widths);
   std::vector<uint64_t> correlation(one_tap_each ? elements : words), x(one_tap_each ? elements : words);
   if (one_tap_each) {
     for (std::size_t k = 0; k < elements; ++k) correlation[k] = triple.u[taps.a_index()[tap_begin + k]];
@@ -137,6 +135,14 @@ void TripleGenerator::generate_chunk(const ProductTaps& taps, std::size_t first,
       for (unsigned b = 0; b < 64; ++b)
         for (std::size_t t = taps.first_tap(e); t < taps.first_tap(e + 1); ++t) correlation[at++] = triple.u[taps.a_index()[t]];
   }
+  // Adds each word, shifted by its bit, into the output it belongs to (sign -1 or +1).
+  auto accumulate_words = [&](const std::vector<uint64_t>& values, uint64_t sign) {
+    std::size_t at = 0;
+    for (std::size_t e = first; e < last; ++e)
+      for (unsigned b = 0; b < 64; ++b)
+        for (std::size_t t = taps.first_tap(e); t < taps.first_tap(e + 1); ++t)
+          triple.w[taps.output()[t]] += sign * (values[at++] << b);
+  };
   for (int peer : order_) {
     const std::size_t p = static_cast<std::size_t>(peer);
     ot::CorrelatedOtSender& sender = peer_ots_[p]->pair.sender;
@@ -148,39 +154,29 @@ void TripleGenerator::generate_chunk(const ProductTaps& taps, std::size_t first,
       for (std::size_t j = 0; j < transfers; ++j) blocks[j] ^= ot::block_if(ot::get_bit(corrections, j), delta);
     }
     sent[p].resize(correlation_bytes);
+    const uint64_t tweaks = peer_ots_[p]->take_sender_tweaks(transfers);
     if (one_tap_each) {
-      ot::gilboa_sender(blocks, delta, correlation, peer_ots_[p]->take_sender_tweaks(transfers), sent[p], x);
+      ot::gilboa_sender(blocks, delta, correlation, tweaks, sent[p], x);
       for (std::size_t k = 0; k < elements; ++k) triple.w[taps.output()[tap_begin + k]] += x[k];
     } else {
-      for (std::size_t at = 0; at < words; ++at) word_blocks[at] = blocks[word_transfer[at]];
-      ot::sender_correlate(word_blocks, delta, correlation, widths, peer_ots_[p]->take_sender_tweaks(words), sent[p], x);
-      std::size_t at = 0;
-      for (std::size_t e = first; e < last; ++e)
-        for (unsigned b = 0; b < 64; ++b)
-          for (std::size_t t = taps.first_tap(e); t < taps.first_tap(e + 1); ++t) triple.w[taps.output()[t]] -= x[at++] << b;
+      ot::vector_sender_correlate(blocks, delta, counts, widths, correlation, tweaks, sent[p], x);
+      accumulate_words(x, 0 - uint64_t{1});
     }
     received[p].resize(correlation_bytes);
   }
 
   // Round 2: the correlation messages; as receiver, y = x + (V's bit) * U_peer[a].
   exchange_with_peers(sent, received);
-  if (!one_tap_each) {
-    word_choices.assign((words + 63) / 64, 0);
-    for (std::size_t at = 0; at < words; ++at)
-      if (ot::get_bit(v, word_transfer[at])) word_choices[at / 64] |= uint64_t{1} << (at % 64);
-  }
   for (int peer : order_) {
     const std::size_t p = static_cast<std::size_t>(peer);
-    std::vector<uint64_t>& y = hashed[p];
     if (one_tap_each) {
+      std::vector<uint64_t>& y = hashed[p];
       ot::gilboa_receiver_finish(v, received[p], y);
       for (std::size_t k = 0; k < elements; ++k) triple.w[taps.output()[tap_begin + k]] += y[k];
     } else {
-      ot::receiver_finish(y, word_choices, received[p], widths, y);
-      std::size_t at = 0;
-      for (std::size_t e = first; e < last; ++e)
-        for (unsigned b = 0; b < 64; ++b)
-          for (std::size_t t = taps.first_tap(e); t < taps.first_tap(e + 1); ++t) triple.w[taps.output()[t]] += y[at++] << b;
+      std::vector<uint64_t>& y = x;
+      ot::vector_receiver_correlate(kept_t[p], v, counts, widths, received[p], receiver_tweaks[p], y);
+      accumulate_words(y, 1);
     }
   }
 }
