@@ -126,7 +126,10 @@ void TripleGenerator::generate_chunk(const ProductTaps& taps, std::size_t first,
   // the correlation message and this party's share of the cross term P(U_me, V_peer).
   const std::size_t correlation_bytes =
       one_tap_each ? ot::gilboa_message_bytes(elements) : ot::vector_packed_bytes(counts, widths);
-  std::vector<uint64_t> correlation(one_tap_each ? elements : words), x(one_tap_each ? elements : words);
+  // Scratch kept across chunks: resizing within capacity writes nothing.
+  std::vector<uint64_t>& correlation = correlation_scratch_;
+  std::vector<uint64_t>& x = words_scratch_;
+  correlation.resize(one_tap_each ? elements : words), x.resize(one_tap_each ? elements : words);
   if (one_tap_each) {
     for (std::size_t k = 0; k < elements; ++k) correlation[k] = triple.u[taps.a_index()[tap_begin + k]];
   } else {

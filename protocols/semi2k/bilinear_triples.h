@@ -61,6 +61,7 @@ class TripleGenerator {
 
   unsigned softspoken_k_;
   PeerOtTable& peer_ots_;
+  std::vector<uint64_t> correlation_scratch_, words_scratch_;
   std::vector<int> order_;  // the peers, first peer first: its random choices define V
 };
 
