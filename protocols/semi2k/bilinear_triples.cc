@@ -133,18 +133,31 @@ void TripleGenerator::generate_chunk(const ProductTaps& taps, std::size_t first,
   if (one_tap_each) {
     for (std::size_t k = 0; k < elements; ++k) correlation[k] = triple.u[taps.a_index()[tap_begin + k]];
   } else {
-    std::size_t at = 0;
-    for (std::size_t e = first; e < last; ++e)
-      for (unsigned b = 0; b < 64; ++b)
-        for (std::size_t t = taps.first_tap(e); t < taps.first_tap(e + 1); ++t) correlation[at++] = triple.u[taps.a_index()[t]];
+    // Word (e, b, t) sits at 64 * (taps before e) + b * taps(e) + t: each U element is
+    // read once and written for every bit.
+    std::size_t base = 0;
+    for (std::size_t e = first; e < last; ++e) {
+      const std::size_t begin = taps.first_tap(e), count = taps.first_tap(e + 1) - begin;
+      for (std::size_t t = 0; t < count; ++t) {
+        const uint64_t u = triple.u[taps.a_index()[begin + t]];
+        for (unsigned b = 0; b < 64; ++b) correlation[base + b * count + t] = u;
+      }
+      base += 64 * count;
+    }
   }
-  // Adds each word, shifted by its bit, into the output it belongs to (sign -1 or +1).
+  // Adds sign * sum_b (word (e, b, t) << b) into the output of tap t: the bits of one
+  // tap are summed first, so each output is touched once per tap, not once per bit.
   auto accumulate_words = [&](const std::vector<uint64_t>& values, uint64_t sign) {
-    std::size_t at = 0;
-    for (std::size_t e = first; e < last; ++e)
-      for (unsigned b = 0; b < 64; ++b)
-        for (std::size_t t = taps.first_tap(e); t < taps.first_tap(e + 1); ++t)
-          triple.w[taps.output()[t]] += sign * (values[at++] << b);
+    std::size_t base = 0;
+    for (std::size_t e = first; e < last; ++e) {
+      const std::size_t begin = taps.first_tap(e), count = taps.first_tap(e + 1) - begin;
+      for (std::size_t t = 0; t < count; ++t) {
+        uint64_t sum = 0;
+        for (unsigned b = 0; b < 64; ++b) sum += values[base + b * count + t] << b;
+        triple.w[taps.output()[begin + t]] += sign * sum;
+      }
+      base += 64 * count;
+    }
   };
   for (int peer : order_) {
     const std::size_t p = static_cast<std::size_t>(peer);
