@@ -201,14 +201,8 @@ TEST(Rep3Privacy, EveryWordAPartyReceivesDuringAnOperationLooksUniform) {
   // share (e.g. an AND's cross terms on zero inputs) would be all zeros. 5 sigma bounds.
   for (const std::string operation : {"mul", "ltz", "eqz", "trunc"}) {
     for (int64_t secret : {int64_t{0}, int64_t{-1}}) {
-      const std::vector<uint64_t> seen = words_seen_by_party_1(secret, operation);
-      ASSERT_GT(seen.size(), 1000u) << operation;
-      const double n = static_cast<double>(seen.size()), sigma = std::sqrt(n / 4);
-      for (int bit = 0; bit < 64; ++bit) {
-        double ones = 0;
-        for (uint64_t w : seen) ones += (w >> bit) & 1;
-        EXPECT_NEAR(ones, n / 2, 5 * sigma) << operation << " secret " << secret << " bit " << bit;
-      }
+      testing::expect_every_bit_balanced(words_seen_by_party_1(secret, operation),
+                                         fmt::format("{} of {}", operation, secret));
     }
   }
 }

@@ -205,14 +205,8 @@ TEST(Semi2kPrivacy, EveryWordAPartyReceivesLooksUniform) {
     for (const std::string operation : {"mul", "ltz", "trunc"})
       for (int64_t secret : {int64_t{0}, int64_t{-1}}) {
         if (parties == 3 && operation != "mul") continue;
-        const std::vector<uint64_t> seen = words_seen_by_party_1(parties, secret, operation);
-        ASSERT_GT(seen.size(), 1000u) << operation;
-        const double n = static_cast<double>(seen.size()), sigma = std::sqrt(n / 4);
-        for (int bit = 0; bit < 64; ++bit) {
-          double ones = 0;
-          for (uint64_t w : seen) ones += (w >> bit) & 1;
-          EXPECT_NEAR(ones, n / 2, 5 * sigma) << operation << " secret " << secret << " bit " << bit;
-        }
+        testing::expect_every_bit_balanced(words_seen_by_party_1(parties, secret, operation),
+                                           fmt::format("{} parties, {} of {}", parties, operation, secret));
       }
 }
 
