@@ -52,7 +52,7 @@ inline constexpr unsigned kDefaultFieldBits = 4;
 
 // OTs per internal step: the 128 rows of a chunk (2 KiB each), its 16-byte blocks and the
 // leaf sums stay in L2 together.
-inline constexpr std::size_t kExtendChunk = 1 << 15;
+inline constexpr std::size_t kExtendChunk = 1 << 14;
 
 // Blocks of Δ for field size k: ceil(128 / k); block i covers bits [i·k, i·k + width).
 unsigned vole_count(unsigned k);
