@@ -196,7 +196,7 @@ void Semi2kProtocol::trunc(std::span<Share> out, std::span<const Share> a, unsig
     std::copy(a.begin(), a.end(), out.begin());
     return;
   }
-  if (two_party_path() && bits <= 63) return two_party().trunc(out, a, m, bits);
+  if (two_party_path()) return two_party().trunc(out, a, m, bits);
   generic::NonLinear(*this).trunc(out, a, m, bits);
 }
 

@@ -105,7 +105,7 @@ class Semi2kProtocol {
   // round; `sums` receives the opened values, concatenated.
   void open_all(std::span<const std::span<const Share>> values, std::span<Clear> sums);
   void check_party(int party) const;
-  // The two-party fast path applies (and, for trunc, bits <= 63).
+  // The two-party fast path applies.
   bool two_party_path() const { return parties_ == 2 && path_ == NonlinearPath::native; }
   semi2k::TwoPartyNonlinear two_party();
 

@@ -362,24 +362,43 @@ void TwoPartyNonlinear::eqz(std::span<uint64_t> out, std::span<const uint64_t> x
 
 void TwoPartyNonlinear::trunc(std::span<uint64_t> out, std::span<const uint64_t> x, unsigned m, unsigned bits) {
   const std::size_t n = x.size();
-  std::vector<uint64_t> mine(n), high(n);
+  std::vector<uint64_t> low(n), full(n), high(n);
   Bits top(n);
   for (std::size_t v = 0; v < n; ++v) {
     const uint64_t shifted = x[v] + (me_ == 0 ? uint64_t{1} << (bits - 1) : 0);
     high[v] = shifted >> m;
-    mine[v] = me_ == 0 ? low_bits(shifted, m) : low_bits(~shifted, m);
+    low[v] = me_ == 0 ? low_bits(shifted, m) : low_bits(~shifted, m);
+    full[v] = me_ == 0 ? shifted : ~shifted;
     top[v] = static_cast<uint8_t>(shifted >> 63);
   }
   Preprocessed pre;
-  const Bits carry = compare(mine, m, false, 2, pre);
-  const Bits columns[] = {carry, top};
-  const auto products = private_bit_products(columns, pre, 2);
-  const uint64_t offset = me_ == 0 ? uint64_t{1} << (bits - 1 - m) : 0;
-  for (std::size_t v = 0; v < n; ++v) {
-    const uint64_t carry_share = carry[v] - 2 * products[0][v];  // carry_0 XOR carry_1
-    const uint64_t wrap_share = top[v] - products[1][v];          // top_0 OR top_1
-    out[v] = high[v] + carry_share - (wrap_share << (64 - m)) - offset;
+  const std::size_t products = bits <= 63 ? 2 : 1;  // carry's, and below 64 bits the wrap's
+  const Bits carry = compare(low, m, false, products, pre);
+  std::vector<uint64_t> wrap_share(n);
+  if (bits <= 63) {
+    // x' < 2^63, so the shares wrap exactly when either has its top bit set.
+    const Bits columns[] = {carry, top};
+    const auto products = private_bit_products(columns, pre, 2);
+    for (std::size_t v = 0; v < n; ++v) {
+      out[v] = carry[v] - 2 * products[0][v];              // carry_0 XOR carry_1
+      wrap_share[v] = top[v] - products[1][v];             // top_0 OR top_1
+    }
+  } else {
+    // A full 64-bit x': whether the shares wrap is a comparison of its own,
+    // [x'_0 > 2^64 - 1 - x'_1].
+    const Bits carry_columns[] = {carry};
+    const auto carry_products = private_bit_products(carry_columns, pre, 1);
+    Preprocessed wrap_pre;
+    const Bits wrap = compare(full, 64, false, 1, wrap_pre);
+    const Bits wrap_columns[] = {wrap};
+    const auto wrap_products = private_bit_products(wrap_columns, wrap_pre, 1);
+    for (std::size_t v = 0; v < n; ++v) {
+      out[v] = carry[v] - 2 * carry_products[0][v];
+      wrap_share[v] = wrap[v] - 2 * wrap_products[0][v];
+    }
   }
+  const uint64_t offset = me_ == 0 ? uint64_t{1} << (bits - 1 - m) : 0;
+  for (std::size_t v = 0; v < n; ++v) out[v] = high[v] + out[v] - (wrap_share[v] << (64 - m)) - offset;
 }
 
 }  // namespace mpvm::protocols::semi2k

@@ -12,10 +12,11 @@
 // - ltz(x, bits): x' = x + 2^(bits-1) lies in [0, 2^bits); x < 0 iff bit bits-1 of x'
 //   is 0. One comparison of bits-1 bits.
 // - eqz(x, bits): x == 0 iff x_0 = -x_1 mod 2^bits: the equality half of the tree only.
-// - trunc(x, m, bits) for bits <= 63: floor(x'/2^m) = (x'_0 >> m) + (x'_1 >> m) + carry
+// - trunc(x, m, bits): floor(x'/2^m) = (x'_0 >> m) + (x'_1 >> m) + carry
 //   - w 2^(64-m), where carry is the comparison above with k = m and w = [x'_0 + x'_1 >=
-//   2^64] = MSB(x'_0) OR MSB(x'_1) because x' < 2^63 (CrypTFlow2 / SIRNN's truncation
-//   with a known most significant bit, Rathee et al., S&P 2021, §4.1).
+//   2^64] = MSB(x'_0) OR MSB(x'_1) when bits <= 63, because then x' < 2^63 (CrypTFlow2 /
+//   SIRNN's truncation with a known most significant bit, Rathee et al., S&P 2021,
+//   §4.1); at 64 bits, w is a 64-bit comparison of its own.
 //
 // Rounds: 2 for the oblivious transfers, ceil(log2 digits) for the AND tree, 1 to turn
 // the result into arithmetic shares: 7 for a 64-bit ltz.
@@ -37,7 +38,6 @@ class TwoPartyNonlinear {
 
   void ltz(std::span<uint64_t> out, std::span<const uint64_t> x, unsigned bits);
   void eqz(std::span<uint64_t> out, std::span<const uint64_t> x, unsigned bits);
-  // Requires bits <= 63.
   void trunc(std::span<uint64_t> out, std::span<const uint64_t> x, unsigned m, unsigned bits);
 
  private:

@@ -75,7 +75,8 @@ TEST(Semi2kDifferential, ExampleProgramsPrintTheirExpectedOutput) {
 TEST(Semi2kDifferential, ComparisonsAndTruncationForEveryBitWidthWithTwoParties) {
   std::mt19937_64 rng(5);
   for (unsigned bits : {2u, 9u, 20u, 33u, 63u, 64u}) {
-    std::vector<int64_t> values = {0, 1, -1};
+    const int64_t max = bits == 64 ? INT64_MAX : (int64_t{1} << (bits - 1)) - 1;
+    std::vector<int64_t> values = {0, 1, -1, max, -max - 1, max - 1, -max};
     for (int k = 0; k < 40; ++k)
       values.push_back(bits == 64 ? static_cast<int64_t>(rng())
                                   : static_cast<int64_t>(rng() % (uint64_t{1} << bits)) - (int64_t{1} << (bits - 1)));
