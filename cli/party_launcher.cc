@@ -103,7 +103,10 @@ std::string describe_status(int party, int status) {
 
 net::Fingerprint program_fingerprint(const PartySetup& setup, int parties) {
   std::vector<uint8_t> bytes = bytecode::encode(setup.program);
-  const std::string prefix = fmt::format("mpvm/{}/{}/{}/", setup.backend.name, parties, protocols::name_of(setup.nonlinear));
+  std::string prefix = fmt::format("mpvm/{}/{}/{}/", setup.backend.name, parties, protocols::name_of(setup.nonlinear));
+  // Shaped messages carry an extra stamp: both ends of a connection must agree on shaping.
+  if (setup.shaping.active())
+    prefix += fmt::format("shaped {} s {} B/s/", setup.shaping.one_way_latency_seconds, setup.shaping.bandwidth_bytes_per_second);
   bytes.insert(bytes.begin(), prefix.begin(), prefix.end());
   return crypto::sha256(bytes);
 }
@@ -113,6 +116,7 @@ PartyReport run_networked_party(const PartySetup& setup, int party, std::vector<
   net::TcpOptions tcp;
   tcp.timeout_seconds = setup.timeout_seconds;
   tcp.fingerprint = program_fingerprint(setup, static_cast<int>(hosts.size()));
+  tcp.shaping = setup.shaping;
   net::TcpTransport transport(party, std::move(hosts), std::move(listener), tcp);
   vm::PrivateInputs inputs(setup.inputs_directory);
   PartyReport report;

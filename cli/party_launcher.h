@@ -25,9 +25,10 @@ struct PartySetup {
   vm::RunOptions options;
   double timeout_seconds;
   protocols::NonlinearPath nonlinear;
+  net::LinkShaping shaping{};  // an emulated network between the parties (mpvm bench); none by default
 };
 
-// SHA-256 over (back-end, party count, non-linear path, program bytes): the parties
+// SHA-256 over (back-end, party count, non-linear path, shaping, program bytes): the parties
 // compare it when they connect, so nobody computes with a peer that runs something else.
 net::Fingerprint program_fingerprint(const PartySetup& setup, int parties);
 

@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -114,8 +115,12 @@ TcpTransport::TcpTransport(int party, std::vector<Endpoint> hosts, FileDescripto
     : Transport(party, static_cast<int>(hosts.size())),
       hosts_(std::move(hosts)),
       sockets_(hosts_.size()),
-      timeout_ms_(static_cast<int>(options.timeout_seconds * 1000)) {
+      timeout_ms_(static_cast<int>(options.timeout_seconds * 1000)),
+      shaping_(options.shaping),
+      link_free_at_(hosts_.size()) {
   const int n = parties();
+  if (shaping_.one_way_latency_seconds < 0 || shaping_.bandwidth_bytes_per_second < 0)
+    throw InputError("network shaping: latency and bandwidth must not be negative");
   if (party < 0 || party >= n) throw InputError(fmt::format("party {} is not listed (the hosts file has {})", party, n));
   if (n > 64) throw InputError("at most 64 parties are supported");
   if (!listener) listener = listen_on("", hosts_[party].port);
@@ -179,17 +184,32 @@ TcpTransport::TcpTransport(int party, std::vector<Endpoint> hosts, FileDescripto
   }
 }
 
+int64_t TcpTransport::emulated_arrival(int peer, std::size_t wire_bytes) {
+  const Clock::time_point now = Clock::now();
+  Clock::time_point& link_free = link_free_at_[static_cast<std::size_t>(peer)];
+  const Clock::time_point departure = std::max(now, link_free);
+  const double transmission =
+      shaping_.bandwidth_bytes_per_second > 0 ? static_cast<double>(wire_bytes) / shaping_.bandwidth_bytes_per_second : 0.0;
+  link_free = departure + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(transmission));
+  const Clock::time_point arrival =
+      link_free + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(shaping_.one_way_latency_seconds));
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(arrival.time_since_epoch()).count();
+}
+
 void TcpTransport::do_exchange(std::span<const Outgoing> sends, std::span<const Incoming> receives) {
-  // Per peer: what is left to send (length prefix, then payload) and to receive.
+  // Every message starts with its length; with shaping, then its emulated arrival time.
+  const bool shaped = shaping_.active();
+  const std::size_t header_size = shaped ? 16 : 8;
+  // Per peer: what is left to send (header, then payload) and to receive.
   struct SendState {
     int peer;
-    uint64_t header;
+    std::array<uint64_t, 2> header;
     std::span<const uint8_t> data;
     std::size_t done = 0;  // bytes of header + payload written
   };
   struct ReceiveState {
     int peer;
-    uint64_t header = 0;
+    std::array<uint64_t, 2> header{};
     std::span<uint8_t> data;
     std::size_t done = 0;  // bytes of header + payload read
   };
@@ -197,20 +217,23 @@ void TcpTransport::do_exchange(std::span<const Outgoing> sends, std::span<const 
   std::vector<ReceiveState> pending_receives;
   pending_sends.reserve(sends.size());
   pending_receives.reserve(receives.size());
-  for (const Outgoing& out : sends) pending_sends.push_back({out.peer, out.data.size(), out.data});
-  for (const Incoming& in : receives) pending_receives.push_back({in.peer, 0, in.data});
+  for (const Outgoing& out : sends) {
+    const uint64_t arrival = shaped ? static_cast<uint64_t>(emulated_arrival(out.peer, out.data.size() + framing_bytes())) : 0;
+    pending_sends.push_back({out.peer, {out.data.size(), arrival}, out.data});
+  }
+  for (const Incoming& in : receives) pending_receives.push_back({in.peer, {}, in.data});
 
   std::size_t open = pending_sends.size() + pending_receives.size();
   std::vector<pollfd> waits;
-  while (true) {
+  while (open > 0) {
     // Move every transfer as far as the kernel lets it without blocking.
     for (SendState& s : pending_sends) {
-      const std::size_t total = 8 + s.data.size();
+      const std::size_t total = header_size + s.data.size();
       while (s.done < total) {
         iovec parts[2];
         int count = 0;
-        if (s.done < 8) parts[count++] = {reinterpret_cast<uint8_t*>(&s.header) + s.done, 8 - s.done};
-        const std::size_t payload_done = s.done > 8 ? s.done - 8 : 0;
+        if (s.done < header_size) parts[count++] = {reinterpret_cast<uint8_t*>(s.header.data()) + s.done, header_size - s.done};
+        const std::size_t payload_done = s.done > header_size ? s.done - header_size : 0;
         if (payload_done < s.data.size())
           parts[count++] = {const_cast<uint8_t*>(s.data.data()) + payload_done, s.data.size() - payload_done};
         msghdr message{};
@@ -227,16 +250,17 @@ void TcpTransport::do_exchange(std::span<const Outgoing> sends, std::span<const 
       }
     }
     for (ReceiveState& r : pending_receives) {
-      while (r.done < 8 + r.data.size()) {
-        uint8_t* target = r.done < 8 ? reinterpret_cast<uint8_t*>(&r.header) + r.done : r.data.data() + (r.done - 8);
-        const std::size_t want = r.done < 8 ? 8 - r.done : r.data.size() - (r.done - 8);
+      while (r.done < header_size + r.data.size()) {
+        uint8_t* target = r.done < header_size ? reinterpret_cast<uint8_t*>(r.header.data()) + r.done
+                                               : r.data.data() + (r.done - header_size);
+        const std::size_t want = r.done < header_size ? header_size - r.done : r.data.size() - (r.done - header_size);
         const ssize_t n = ::recv(sockets_[r.peer].get(), target, want, MSG_DONTWAIT);
         if (n > 0) {
           r.done += static_cast<std::size_t>(n);
-          if (r.done == 8 && r.header != r.data.size())
+          if (r.done == header_size && r.header[0] != r.data.size())
             fail(r.peer, fmt::format("sent a message of {} bytes where {} were expected: the parties are out of step "
-                                     "(different programs or inputs of different lengths?)", r.header, r.data.size()));
-          if (r.done == 8 + r.data.size()) --open;
+                                     "(different programs or inputs of different lengths?)", r.header[0], r.data.size()));
+          if (r.done == header_size + r.data.size()) --open;
           continue;
         }
         if (n == 0) fail(r.peer, "closed the connection (it stopped or failed; see its own message)");
@@ -244,7 +268,7 @@ void TcpTransport::do_exchange(std::span<const Outgoing> sends, std::span<const 
         fail(r.peer, fmt::format("connection failed while receiving: {}", std::strerror(errno)));
       }
     }
-    if (open == 0) return;
+    if (open == 0) break;
 
     waits.clear();
     auto add_wait = [&](int peer, short events) {
@@ -256,17 +280,30 @@ void TcpTransport::do_exchange(std::span<const Outgoing> sends, std::span<const 
       waits.push_back({sockets_[peer].get(), events, 0});
     };
     for (const SendState& s : pending_sends)
-      if (s.done < 8 + s.data.size()) add_wait(s.peer, POLLOUT);
+      if (s.done < header_size + s.data.size()) add_wait(s.peer, POLLOUT);
     for (const ReceiveState& r : pending_receives)
-      if (r.done < 8 + r.data.size()) add_wait(r.peer, POLLIN);
+      if (r.done < header_size + r.data.size()) add_wait(r.peer, POLLIN);
     const int ready = ::poll(waits.data(), waits.size(), timeout_ms_);
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) {
       for (const ReceiveState& r : pending_receives)
-        if (r.done < 8 + r.data.size()) fail(r.peer, fmt::format("sent nothing for {} s (stalled or gone)", timeout_ms_ / 1000.0));
+        if (r.done < header_size + r.data.size())
+          fail(r.peer, fmt::format("sent nothing for {} s (stalled or gone)", timeout_ms_ / 1000.0));
       for (const SendState& s : pending_sends)
-        if (s.done < 8 + s.data.size()) fail(s.peer, fmt::format("accepted nothing for {} s (stalled or gone)", timeout_ms_ / 1000.0));
+        if (s.done < header_size + s.data.size())
+          fail(s.peer, fmt::format("accepted nothing for {} s (stalled or gone)", timeout_ms_ / 1000.0));
     }
+  }
+
+  // Shaping: the round ends when the last message would have arrived on the emulated link.
+  if (!shaped) return;
+  for (const ReceiveState& r : pending_receives) {
+    const Clock::time_point arrival{std::chrono::duration_cast<Clock::duration>(
+        std::chrono::nanoseconds(static_cast<int64_t>(r.header[1])))};
+    // A stamp far in the future means the sender's clock is not ours (another machine).
+    if (arrival - Clock::now() > std::chrono::milliseconds(timeout_ms_))
+      fail(r.peer, "stamped a message to arrive beyond the timeout: shaped parties must share a clock (one machine)");
+    std::this_thread::sleep_until(arrival);
   }
 }
 
