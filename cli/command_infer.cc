@@ -17,6 +17,7 @@
 #include "cli/backends.h"
 #include "cli/commands.h"
 #include "cli/party_launcher.h"
+#include "cli/private_inference.h"
 #include "cli/program_files.h"
 #include "compiler_lite/assembler.h"
 #include "compiler_lite/image/image.h"
@@ -41,24 +42,6 @@ struct InferOptions {
   double timeout = 120;
 };
 
-// A folder for the parties' input files, removed when the run ends.
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "mpvm-infer-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw Error("cannot create a temporary directory");
-    path_ = pattern;
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 void write_values(const std::filesystem::path& path, const std::vector<int64_t>& values) {
   std::ofstream file(path);
   for (std::size_t k = 0; k < values.size(); ++k) file << values[k] << ((k + 1) % 32 == 0 ? '\n' : ' ');
@@ -81,11 +64,6 @@ void run(const InferOptions& options) {
   const auto start = Clock::now();
   const BackendInfo& backend = find_backend(options.protocol);
   const qnn::Model model = tflite::load_tflite_file(options.model);
-  const qnn::CompiledModel compiled =
-      qnn::compile_model(model, qnn::CompileOptions{options.reveal_logits, options.mode == "exact"});
-  const bytecode::Program program = compiler_lite::assemble(
-      compiled.assembly, std::filesystem::path(options.model).stem().string() + ".s",
-      compiler_lite::AssembleOptions{include_path({})});
   const qnn::Tensor& input = model.tensors[static_cast<std::size_t>(model.inputs[0])];
   std::vector<uint8_t> pixels;
   if (!options.input_raw.empty()) {
@@ -97,51 +75,26 @@ void run(const InferOptions& options) {
     const image::Resize method = options.resize == "nearest" ? image::Resize::nearest : image::Resize::bilinear;
     pixels = image::pixel_bytes(image::load_for_model(options.image, input.shape.at(1), input.shape.at(2), input.shape.at(3), method));
   }
+  TemporaryDirectory inputs("mpvm-infer");
+  const PreparedInference prepared =
+      prepare_private_inference(model, pixels, qnn::CompileOptions{options.reveal_logits, options.mode == "exact"},
+                                std::filesystem::path(options.model).stem().string() + ".s", inputs.path());
   if (!options.quiet)
     std::cerr << fmt::format("[mpvm] {}: {} layers compiled to {} instructions in {:.3f} s\n", options.model,
-                             compiled.layers.size(), program.code.size(),
+                             prepared.layers.size(), prepared.program.code.size(),
                              std::chrono::duration<double>(Clock::now() - start).count());
 
-  TemporaryDirectory inputs;
-  write_values(inputs.path() / "P0.in", compiled.owner_inputs);
-  std::vector<int64_t> client(pixels.begin(), pixels.end());
-  if (input.type == qnn::ElementType::int8)
-    for (int64_t& v : client) v = static_cast<int8_t>(static_cast<uint8_t>(v));
-  write_values(inputs.path() / "P1.in", client);
-
-  std::ostringstream printed;
-  vm::RunOptions run_options;
+  InferenceParties parties{backend, {}, options.timeout};
   if (!options.quiet) {
     std::cerr << "[mpvm] timer k = operator k:";
-    for (const std::string& layer : compiled.layers) std::cerr << "\n[mpvm]   " << layer;
+    for (const std::string& layer : prepared.layers) std::cerr << "\n[mpvm]   " << layer;
     std::cerr << '\n';
-    run_options.progress = &std::cerr;
+    parties.options.progress = &std::cerr;
   }
-  std::vector<PartyReport> reports;
-  if (backend.run_party == nullptr) {
-    vm::PrivateInputs private_inputs(inputs.path().string());
-    vm::StreamOutput output(printed);
-    PartyReport report;
-    report.statistics = run_emulate(PartyContext{program, private_inputs, output, run_options}, 2, std::random_device{}());
-    report.peak_memory_bytes = peak_memory_bytes();
-    reports.push_back(report);
-  } else {
-    const PartySetup setup{backend, program, inputs.path().string(), run_options, options.timeout, protocols::NonlinearPath::native};
-    const LocalRun local = launch_local_parties(setup, backend.min_parties, 0, true, printed);
-    if (local.exit_code != 0) throw Error(local.failure);
-    reports = local.reports;
-  }
-
-  // Party 1's lines: the logits (if revealed), then the label.
-  std::istringstream lines(printed.str());
-  std::string line, logits_line;
-  int label = -1;
-  while (std::getline(lines, line)) {
-    if (!line.starts_with("P1: ")) continue;
-    if (line.find(' ', 4) != std::string::npos) logits_line = line.substr(4);
-    else label = std::stoi(line.substr(4));
-  }
-  if (label < 0) throw Error("the program revealed no label");
+  const InferenceRun result = run_private_inference(prepared, parties);
+  const std::vector<PartyReport>& reports = result.reports;
+  const int label = result.label;
+  const std::string& logits_line = result.logits;
   const std::vector<std::string> labels = read_lines(options.labels);
   std::cout << fmt::format("label: {}{}\n", label,
                            static_cast<std::size_t>(label) < labels.size() ? " " + labels[static_cast<std::size_t>(label)] : "");
@@ -210,6 +163,71 @@ void add_infer_command(CLI::App& app, Action& action) {
       run(*options);
     };
   });
+}
+
+// ---- Shared with `mpvm bench` (cli/private_inference.h) ----
+
+TemporaryDirectory::TemporaryDirectory(std::string_view prefix) {
+  std::string pattern = (std::filesystem::temp_directory_path() / fmt::format("{}-XXXXXX", prefix)).string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw Error("cannot create a temporary directory");
+  path_ = pattern;
+}
+
+TemporaryDirectory::~TemporaryDirectory() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+PreparedInference prepare_private_inference(const qnn::Model& model, std::span<const uint8_t> input_tensor,
+                                            const qnn::CompileOptions& options, const std::string& program_name,
+                                            const std::filesystem::path& inputs_directory) {
+  const qnn::Tensor& input = model.tensors[static_cast<std::size_t>(model.inputs[0])];
+  if (static_cast<int64_t>(input_tensor.size()) != input.element_count())
+    throw InputError(fmt::format("{}: an input of {} bytes, but the model's input has {} elements", program_name,
+                                 input_tensor.size(), input.element_count()));
+  const qnn::CompiledModel compiled = qnn::compile_model(model, options);
+  PreparedInference prepared{
+      compiler_lite::assemble(compiled.assembly, program_name, compiler_lite::AssembleOptions{include_path({})}),
+      compiled.layers, inputs_directory};
+  write_values(inputs_directory / "P0.in", compiled.owner_inputs);
+  std::vector<int64_t> client(input_tensor.begin(), input_tensor.end());
+  if (input.type == qnn::ElementType::int8)
+    for (int64_t& v : client) v = static_cast<int8_t>(static_cast<uint8_t>(v));
+  write_values(inputs_directory / "P1.in", client);
+  return prepared;
+}
+
+InferenceRun run_private_inference(const PreparedInference& prepared, const InferenceParties& parties) {
+  const BackendInfo& backend = parties.backend;
+  InferenceRun result;
+  result.parties = std::max(backend.min_parties, static_cast<int>(prepared.program.requirements.min_parties));
+  std::ostringstream printed;
+  if (backend.run_party == nullptr) {
+    vm::PrivateInputs private_inputs(prepared.inputs_directory.string());
+    vm::StreamOutput output(printed);
+    PartyReport report;
+    report.statistics = run_emulate(PartyContext{prepared.program, private_inputs, output, parties.options},
+                                    result.parties, std::random_device{}());
+    report.peak_memory_bytes = peak_memory_bytes();
+    result.reports.push_back(report);
+  } else {
+    const PartySetup setup{backend, prepared.program, prepared.inputs_directory.string(), parties.options,
+                           parties.timeout_seconds, protocols::NonlinearPath::native, parties.shaping};
+    const LocalRun local = launch_local_parties(setup, result.parties, 0, true, printed);
+    if (local.exit_code != 0) throw Error(local.failure);
+    result.reports = local.reports;
+  }
+
+  // Party 1's lines: the logits (if revealed), then the label.
+  std::istringstream lines(printed.str());
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (!line.starts_with("P1: ")) continue;
+    if (line.find(' ', 4) != std::string::npos) result.logits = line.substr(4);
+    else result.label = std::stoi(line.substr(4));
+  }
+  if (result.label < 0) throw Error("the program revealed no label");
+  return result;
 }
 
 }  // namespace mpvm::cli
