@@ -20,5 +20,6 @@ void add_reference_command(CLI::App& app, Action& action);
 void add_infer_command(CLI::App& app, Action& action);
 void add_tflite_command(CLI::App& app, Action& action);
 void add_tflite_gen_command(CLI::App& app, Action& action);
+void add_bench_command(CLI::App& app, Action& action);
 
 }  // namespace mpvm::cli

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   cli::add_infer_command(app, action);
   cli::add_tflite_command(app, action);
   cli::add_tflite_gen_command(app, action);
+  cli::add_bench_command(app, action);
 
   try {
     app.parse(argc, argv);
