@@ -32,7 +32,8 @@ constexpr NetworkSetting kNetworks[] = {
 
 // The default matrix must finish within 15 minutes on the 2-core reference machine with
 // --repeat 3. semi2k makes its triples by OT, gigabytes per MobileNet: 0.25/128 takes
-// about 1-2 minutes a run, so the larger networks run only when named.
+// about 35 s a run, 0.5/160 about 220 s (three of those would take the matrix to about
+// 14 minutes, too close), so the larger networks run only when named.
 constexpr BenchProgramInfo kPrograms[] = {
     {"mul", "10^6 secret multiplications as one vector (muls)", true, false},
     {"cmp", "10^5 comparisons (ltz) of 64-bit secret values", true, false},
