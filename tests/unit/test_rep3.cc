@@ -17,6 +17,7 @@
 #include "compiler_lite/assembler.h"
 #include "protocols/net/memory_transport.h"
 #include "protocols/rep3/rep3.h"
+#include "tests/support/example_programs.h"
 #include "tests/support/random_program.h"
 #include "tests/support/recording_transport.h"
 #include "tests/support/run_parties.h"
@@ -47,24 +48,11 @@ TEST(Rep3Differential, RandomProgramsPrintExactlyWhatEmulatePrints) {
 }
 
 TEST(Rep3Differential, ExampleProgramsPrintTheirExpectedOutput) {
-  const std::filesystem::path examples = std::filesystem::path(MPVM_SOURCE_DIR) / "programs" / "examples";
   int checked = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(examples)) {
-    if (entry.path().extension() != ".s") continue;
-    std::ifstream source(entry.path());
-    const std::string text((std::istreambuf_iterator<char>(source)), std::istreambuf_iterator<char>());
-    std::map<int, std::vector<int64_t>> inputs;
-    const std::filesystem::path input_dir = examples / "inputs" / entry.path().stem();
-    for (int party = 0; party < 3; ++party) {
-      std::ifstream file(input_dir / fmt::format("P{}.in", party));
-      int64_t v;
-      while (file >> v) inputs[party].push_back(v);
-    }
-    std::ifstream expected_file(examples / (entry.path().stem().string() + ".expected"));
-    const std::string expected((std::istreambuf_iterator<char>(expected_file)), std::istreambuf_iterator<char>());
-    const testing::PartiesRun run = run_rep3(text, inputs);
+  for (const testing::ExampleProgram& example : testing::example_programs()) {
+    const testing::PartiesRun run = run_rep3(example.source, example.inputs);
     expect_no_errors(run);
-    EXPECT_EQ(run.output, expected) << entry.path();
+    EXPECT_EQ(run.output, example.expected) << example.path;
     ++checked;
   }
   EXPECT_GE(checked, 5);

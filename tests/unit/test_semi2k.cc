@@ -13,6 +13,7 @@
 #include "compiler_lite/assembler.h"
 #include "protocols/net/memory_transport.h"
 #include "protocols/semi2k/semi2k.h"
+#include "tests/support/example_programs.h"
 #include "tests/support/random_program.h"
 #include "tests/support/recording_transport.h"
 #include "tests/support/run_parties.h"
@@ -46,26 +47,13 @@ TEST(Semi2kDifferential, RandomProgramsPrintExactlyWhatEmulatePrintsFor2To4Parti
 }
 
 TEST(Semi2kDifferential, ExampleProgramsPrintTheirExpectedOutput) {
-  const std::filesystem::path examples = std::filesystem::path(MPVM_SOURCE_DIR) / "programs" / "examples";
   int checked = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(examples)) {
-    if (entry.path().extension() != ".s") continue;
-    std::ifstream source(entry.path());
-    const std::string text((std::istreambuf_iterator<char>(source)), std::istreambuf_iterator<char>());
-    const bytecode::Program program = compiler_lite::assemble(text, entry.path().string());
-    std::map<int, std::vector<int64_t>> inputs;
-    const std::filesystem::path input_dir = examples / "inputs" / entry.path().stem();
-    for (int party = 0; party < 3; ++party) {
-      std::ifstream file(input_dir / fmt::format("P{}.in", party));
-      int64_t v;
-      while (file >> v) inputs[party].push_back(v);
-    }
-    std::ifstream expected_file(examples / (entry.path().stem().string() + ".expected"));
-    const std::string expected((std::istreambuf_iterator<char>(expected_file)), std::istreambuf_iterator<char>());
+  for (const testing::ExampleProgram& example : testing::example_programs()) {
+    const bytecode::Program program = compiler_lite::assemble(example.source, example.path.string());
     for (int parties = std::max<int>(2, static_cast<int>(program.requirements.min_parties)); parties <= 3; ++parties) {
-      const testing::PartiesRun run = testing::run_parties(parties, program, inputs, testing::semi2k_party());
+      const testing::PartiesRun run = testing::run_parties(parties, program, example.inputs, testing::semi2k_party());
       expect_no_errors(run);
-      EXPECT_EQ(run.output, expected) << entry.path() << " with " << parties << " parties";
+      EXPECT_EQ(run.output, example.expected) << example.path << " with " << parties << " parties";
       ++checked;
     }
   }
