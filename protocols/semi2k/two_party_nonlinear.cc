@@ -32,8 +32,12 @@ uint8_t bit_at(std::span<const uint8_t> bytes, std::size_t k) { return bytes[k /
 
 // The 1-out-of-16 OT of a digit from its bits' random OTs (Naor-Pinkas, SODA 2001, §2.2:
 // 1-out-of-N from log N 1-out-of-2 OTs): the pad of value c hashes one key per bit,
-// the key of that bit's value in c. The receiver knows the keys of its own digit only;
-// every other value's pad involves a key it lacks.
+// the key of that bit's value in c (XORed in pairs into one 128-bit input, under a tweak
+// unique to the value and the digit). The receiver knows the keys of its own digit only;
+// every other value's input involves a key it lacks. Naor-Pinkas apply a PRF per key;
+// one hash of the combined keys instead treats the fixed-key hash as a random oracle on
+// inputs that are linearly related across values (the same use as IKNP's hash of
+// q ^ Delta), which is the model GKWY prove the hash in.
 template <class KeyOf>
 ot::Block digit_key(unsigned width, unsigned value, KeyOf key_of) {
   ot::Block block{0, 0};
