@@ -88,29 +88,29 @@ void Semi2kProtocol::random(std::span<Share> out) {
   private_prg_.fill(out);
 }
 
-void Semi2kProtocol::open_all(std::span<const std::span<const Share>> values, std::span<Clear> sums) {
-  std::vector<uint64_t> mine;
-  for (std::span<const Share> v : values) mine.insert(mine.end(), v.begin(), v.end());
+void Semi2kProtocol::open_all(std::span<const Share> mine, std::span<Clear> sums) {
   const std::size_t n = mine.size();
   received_.resize(n * static_cast<std::size_t>(parties_));
   std::vector<net::Outgoing> sends;
   std::vector<net::Incoming> receives;
   for (int peer = 0; peer < parties_; ++peer) {
     if (peer == me_) continue;
-    sends.push_back({peer, net::as_bytes(std::span<const uint64_t>(mine))});
+    sends.push_back({peer, net::as_bytes(mine)});
     receives.push_back({peer, net::as_writable_bytes(std::span<uint64_t>(received_.data() + n * peer, n))});
   }
   transport_.exchange(sends, receives);
+  add_received_shares(mine, sums);
+}
+
+void Semi2kProtocol::add_received_shares(std::span<const Share> mine, std::span<Clear> sums) const {
+  const std::size_t n = mine.size();
   std::copy(mine.begin(), mine.end(), sums.begin());
   for (int peer = 0; peer < parties_; ++peer)
     if (peer != me_)
       for (std::size_t k = 0; k < n; ++k) sums[k] += received_[n * peer + k];
 }
 
-void Semi2kProtocol::open(std::span<Clear> out, std::span<const Share> a) {
-  const std::span<const Share> values[] = {a};
-  open_all(values, out);
-}
+void Semi2kProtocol::open(std::span<Clear> out, std::span<const Share> a) { open_all(a, out); }
 
 bool Semi2kProtocol::open_to(int party, std::span<Clear> out, std::span<const Share> a) {
   check_party(party);
@@ -124,30 +124,25 @@ bool Semi2kProtocol::open_to(int party, std::span<Clear> out, std::span<const Sh
   for (int peer = 0; peer < parties_; ++peer)
     if (peer != me_) receives.push_back({peer, net::as_writable_bytes(std::span<uint64_t>(received_.data() + n * peer, n))});
   transport_.exchange({}, receives);
-  std::copy(a.begin(), a.end(), out.begin());
-  for (int peer = 0; peer < parties_; ++peer)
-    if (peer != me_)
-      for (std::size_t k = 0; k < n; ++k) out[k] += received_[n * peer + k];
+  add_received_shares(a, out);
   return true;
 }
 
 void Semi2kProtocol::bilinear(std::span<Share> out, std::span<const Share> a, std::span<const Share> b,
                               const semi2k::ProductTaps& taps) {
-  const semi2k::BilinearTriple triple = offline(transport_, [&] { return triples_.generate(taps); });
+  semi2k::BilinearTriple triple = offline(transport_, [&] { return triples_.generate(taps); });
   // D = A - U and E = B - V are uniformly masked: opening them says nothing about A, B.
-  std::vector<uint64_t> masked_a(a.size()), masked_b(b.size());
-  for (std::size_t k = 0; k < a.size(); ++k) masked_a[k] = a[k] - triple.u[k];
-  for (std::size_t k = 0; k < b.size(); ++k) masked_b[k] = b[k] - triple.v[k];
-  std::vector<uint64_t> opened(a.size() + b.size());
-  const std::span<const Share> values[] = {masked_a, masked_b};
-  open_all(values, opened);
+  // Both go in one message, D then E.
+  std::vector<uint64_t> masked(a.size() + b.size()), opened(a.size() + b.size());
+  for (std::size_t k = 0; k < a.size(); ++k) masked[k] = a[k] - triple.u[k];
+  for (std::size_t k = 0; k < b.size(); ++k) masked[a.size() + k] = b[k] - triple.v[k];
+  open_all(masked, opened);
   const std::span<const uint64_t> d(opened.data(), a.size()), e(opened.data() + a.size(), b.size());
   // P(A, B) = W + P(D, V) + P(U, E) + P(D, E); the public P(D, E) is added by party 0.
-  std::vector<uint64_t> result(triple.w);
-  taps.accumulate(result, d, triple.v);
-  taps.accumulate(result, triple.u, e);
-  if (me_ == 0) taps.accumulate(result, d, e);
-  std::copy(result.begin(), result.end(), out.begin());
+  taps.accumulate(triple.w, d, triple.v);
+  taps.accumulate(triple.w, triple.u, e);
+  if (me_ == 0) taps.accumulate(triple.w, d, e);
+  std::copy(triple.w.begin(), triple.w.end(), out.begin());
 }
 
 void Semi2kProtocol::mul(std::span<Share> out, std::span<const Share> a, std::span<const Share> b) {

@@ -101,9 +101,11 @@ class Semi2kProtocol {
  private:
   // out = P(a, b) for the bilinear map listed by `taps`, by Beaver's method.
   void bilinear(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, const semi2k::ProductTaps& taps);
-  // Every party sends its shares of every vector in `values` to every other party, in one
-  // round; `sums` receives the opened values, concatenated.
-  void open_all(std::span<const std::span<const Share>> values, std::span<Clear> sums);
+  // Every party sends its shares `mine` to every other party, in one round; `sums`
+  // receives the opened values.
+  void open_all(std::span<const Share> mine, std::span<Clear> sums);
+  // sums = mine + the shares received from every peer (in received_).
+  void add_received_shares(std::span<const Share> mine, std::span<Clear> sums) const;
   void check_party(int party) const;
   // The two-party fast path applies.
   bool two_party_path() const { return parties_ == 2 && path_ == NonlinearPath::native; }
