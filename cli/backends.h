@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "bytecode/program.h"
+#include "protocols/core/deviation.h"
 #include "protocols/core/nonlinear_path.h"
 #include "protocols/net/transport.h"
 #include "vm/interpreter.h"
@@ -23,6 +25,7 @@ struct PartyContext {
   vm::ProgramOutput& output;
   vm::RunOptions options;
   protocols::NonlinearPath nonlinear = protocols::NonlinearPath::native;
+  std::optional<protocols::Deviation> deviation;  // TEST HOOK (active back-ends): one party cheats
 };
 
 // Runs one party of a networked back-end over an established transport: the

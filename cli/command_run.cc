@@ -38,6 +38,7 @@ struct RunCommandOptions {
   double timeout = 60;
   protocols::NonlinearPath nonlinear = protocols::NonlinearPath::native;
   std::vector<std::string> include_dirs;
+  std::string test_deviation;  // TEST HOOK, see protocols/core/deviation.h
 };
 
 // A party process failed: its exit status becomes the launcher's.
@@ -95,7 +96,16 @@ void run(const RunCommandOptions& options) {
   }
 
   if (options.seed) throw InputError("--seed is for emulate: networked protocols draw their randomness from the OS");
-  const PartySetup setup{backend, program, options.inputs, run_options, options.timeout, options.nonlinear};
+  PartySetup setup{backend, program, options.inputs, run_options, options.timeout, options.nonlinear};
+  if (!options.test_deviation.empty()) {
+    if (backend.adversary != "active")
+      throw InputError(fmt::format("--test-deviation is for active back-ends; {} is {}", backend.name, backend.adversary));
+    try {
+      setup.deviation = protocols::parse_deviation(options.test_deviation);
+    } catch (const std::exception& e) {
+      throw InputError(fmt::format("--test-deviation '{}': {}", options.test_deviation, e.what()));
+    }
+  }
   if (options.party || !options.hosts.empty()) {  // one party of a deployment
     if (!options.party || options.hosts.empty()) throw InputError("--party and --hosts go together");
     std::vector<net::Endpoint> hosts = net::read_hosts_file(options.hosts);
@@ -146,6 +156,11 @@ void add_run_command(CLI::App& app, Action& action) {
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
   command->add_option("--call-depth", options->call_depth, "deepest call nesting allowed")->capture_default_str();
+#ifdef MPVM_TEST_HOOKS
+  // TEST HOOK, hidden from --help: PARTY:POINT[:OCCURRENCE] makes that party cheat there
+  // (protocols/core/deviation.h). Builds without tests (-DMPVM_TESTS=OFF) do not have it.
+  command->add_option("--test-deviation", options->test_deviation, "")->group("");
+#endif
   command->add_flag("--trace", options->trace, "print each instruction to stderr before it runs");
   command->add_flag("-q,--quiet", options->quiet, "no statistics on stderr");
   command->add_option("--json", options->json, "write each party's statistics (per phase) to this file as JSON");

@@ -122,7 +122,7 @@ PartyReport run_networked_party(const PartySetup& setup, int party, std::vector<
   PartyReport report;
   report.party = party;
   report.statistics =
-      setup.backend.run_party(transport, PartyContext{setup.program, inputs, output, setup.options, setup.nonlinear});
+      setup.backend.run_party(transport, PartyContext{setup.program, inputs, output, setup.options, setup.nonlinear, setup.deviation});
   for (int p = 0; p < net::kPhaseCount; ++p) {
     report.phases[p] = transport.counters(static_cast<net::Phase>(p));
     report.phase_seconds[p] = transport.seconds(static_cast<net::Phase>(p));

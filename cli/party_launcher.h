@@ -26,6 +26,7 @@ struct PartySetup {
   double timeout_seconds;
   protocols::NonlinearPath nonlinear;
   net::LinkShaping shaping{};  // an emulated network between the parties (mpvm bench); none by default
+  std::optional<protocols::Deviation> deviation;  // TEST HOOK: one party cheats (active back-ends)
 };
 
 // SHA-256 over (back-end, party count, non-linear path, shaping, program bytes): the parties

@@ -50,6 +50,10 @@ class NonLinear {
 
   // `out` holds uniformly random bits that no party knows.
   void random_bits(std::span<Share> out) {
+    if constexpr (requires { p_.random_bits(out); }) {  // a back-end's own (e.g. rep3-mal's, checked)
+      p_.random_bits(out);
+      return;
+    }
     const std::size_t n = out.size();
     std::vector<Share> next(n), product(n);
     for (int party = 0; party < p_.party_count(); ++party) {

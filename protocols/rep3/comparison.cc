@@ -82,8 +82,8 @@ Rep3Protocol::DaBits Rep3Protocol::draw_dabits(std::size_t count) {
   DaBits dabits;
   // r_i from k_i and r_{i+1} from k_{i+1}, 64 bits per PRG word.
   LargeVector<uint64_t> own_bits((count + 63) / 64), next_bits((count + 63) / 64);
-  own_prg_.fill(std::span<uint64_t>(own_bits));
-  next_prg_.fill(std::span<uint64_t>(next_bits));
+  keys_.own().fill(std::span<uint64_t>(own_bits));
+  keys_.next().fill(std::span<uint64_t>(next_bits));
   dabits.binary.first.resize(count);
   dabits.binary.second.resize(count);
   for (std::size_t k = 0; k < count; ++k) {
@@ -96,7 +96,7 @@ Rep3Protocol::DaBits Rep3Protocol::draw_dabits(std::size_t count) {
   dabits.r2.resize(count);
   if (me_ == 0) {
     LargeVector<uint64_t> x0(count);
-    own_prg_.fill(std::span<uint64_t>(x0));
+    keys_.own().fill(std::span<uint64_t>(x0));
     dabits.input_message.resize(count);
     for (std::size_t k = 0; k < count; ++k) {
       const uint64_t d = dabits.binary.first[k] ^ dabits.binary.second[k];
@@ -105,7 +105,7 @@ Rep3Protocol::DaBits Rep3Protocol::draw_dabits(std::size_t count) {
     }
   } else if (me_ == 2) {
     LargeVector<uint64_t> x0(count);
-    next_prg_.fill(std::span<uint64_t>(x0));
+    keys_.next().fill(std::span<uint64_t>(x0));
     for (std::size_t k = 0; k < count; ++k) dabits.d[k] = {0, x0[k]};
   }
   // [r_2]: component 2 = r_2, which party 1 holds second and party 2 first.
@@ -223,7 +223,7 @@ void Rep3Protocol::split(std::span<const Share> x, uint64_t offset, bool negate_
   const std::size_t words = shift >= 0 ? 2 * n : n;
   LargeVector<uint64_t> masks(words);  // rho (and r for A >> shift): k_1, parties 0 and 1
   if (me_ == 0) {
-    next_prg_.fill(std::span<uint64_t>(masks));
+    keys_.next().fill(std::span<uint64_t>(masks));
     LargeVector<uint64_t> to_party2(words);
     for (std::size_t k = 0; k < n; ++k) {
       const uint64_t whole = x[k].first + x[k].second + offset;
@@ -238,7 +238,7 @@ void Rep3Protocol::split(std::span<const Share> x, uint64_t offset, bool negate_
                                    net::Outgoing{1, net::as_bytes(std::span<const uint64_t>(dabits.input_message))}},
                         {});
   } else if (me_ == 1) {
-    own_prg_.fill(std::span<uint64_t>(masks));
+    keys_.own().fill(std::span<uint64_t>(masks));
     LargeVector<uint64_t> d_share(dabits.d.size());
     transport_.receive(0, net::as_writable_bytes(std::span<uint64_t>(d_share)));
     for (std::size_t k = 0; k < d_share.size(); ++k) dabits.d[k] = {d_share[k], 0};

@@ -9,31 +9,15 @@
 #include "protocols/generic/nonlinear.h"
 
 namespace mpvm::protocols {
-namespace {
-
-crypto::Prg exchange_keys(net::Transport& transport, int me, crypto::Prg& own) {
-  // Party i sends k_i to party i-1 and receives k_{i+1} from party i+1: one round.
-  const crypto::PrgKey mine = crypto::random_key();
-  crypto::PrgKey theirs{};
-  own = crypto::Prg(mine);
-  transport.exchange(std::array{net::Outgoing{(me + 2) % 3, mine}}, std::array{net::Incoming{(me + 1) % 3, theirs}});
-  return crypto::Prg(theirs);
-}
-
-}  // namespace
 
 Rep3Protocol::Rep3Protocol(net::Transport& transport, NonlinearPath path)
     : transport_(transport),
       me_(transport.party()),
       next_party_((me_ + 1) % 3),
       previous_party_((me_ + 2) % 3),
-      own_prg_(crypto::PrgKey{}),
-      next_prg_(crypto::PrgKey{}),
+      keys_(replicated::require_three_parties(transport, "rep3")),
       private_prg_(crypto::random_key()),
-      path_(path) {
-  if (transport.parties() != 3) throw InputError(fmt::format("rep3 runs with exactly 3 parties, not {}", transport.parties()));
-  next_prg_ = exchange_keys(transport, me_, own_prg_);
-}
+      path_(path) {}
 
 void Rep3Protocol::mask_with_zero_sharing(std::span<uint64_t> z, Sharing sharing) {
   // The three alpha_i sum (or XOR) to zero, and alpha_i masks z_i so that the message
@@ -43,8 +27,8 @@ void Rep3Protocol::mask_with_zero_sharing(std::span<uint64_t> z, Sharing sharing
   uint64_t own[kChunk], next[kChunk];
   for (std::size_t start = 0; start < z.size(); start += kChunk) {
     const std::size_t count = std::min(kChunk, z.size() - start);
-    own_prg_.fill(std::span<uint64_t>(own, count));
-    next_prg_.fill(std::span<uint64_t>(next, count));
+    keys_.own().fill(std::span<uint64_t>(own, count));
+    keys_.next().fill(std::span<uint64_t>(next, count));
     uint64_t* chunk = z.data() + start;
     if (sharing == Sharing::additive)
       for (std::size_t k = 0; k < count; ++k) chunk[k] += own[k] - next[k];
@@ -54,10 +38,9 @@ void Rep3Protocol::mask_with_zero_sharing(std::span<uint64_t> z, Sharing sharing
 }
 
 void Rep3Protocol::reshare(std::span<uint64_t> z, std::span<Share> out) {
-  mask_with_zero_sharing(z, Sharing::additive);
+  keys_.add_zero_sharing(z);
   scratch_b_.resize(z.size());
-  transport_.exchange(std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(z))}},
-                      std::array{net::Incoming{next_party_, net::as_writable_bytes(std::span<uint64_t>(scratch_b_))}});
+  replicated::reshare(transport_, std::span<const uint64_t>(z), std::span<uint64_t>(scratch_b_));
   for (std::size_t k = 0; k < z.size(); ++k) out[k] = {z[k], scratch_b_[k]};
 }
 
@@ -79,23 +62,10 @@ void Rep3Protocol::dot(std::span<Share> out, std::span<const Share> a, std::span
   reshare(scratch_a_, out);
 }
 
-void Rep3Protocol::split_components(std::span<const Share> shares, std::vector<uint64_t>& first, std::vector<uint64_t>& second) {
-  first.resize(shares.size());
-  second.resize(shares.size());
-  for (std::size_t k = 0; k < shares.size(); ++k) first[k] = shares[k].first, second[k] = shares[k].second;
-}
-
 template <class Kernel>
 void Rep3Protocol::bilinear(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, Kernel kernel) {
-  // For any product bilinear in (a, b): z = P(a_i, b_i + b_{i+1}) + P(a_{i+1}, b_i) are
-  // additive shares of P(a, b) (the same cross terms as muls); one reshare per output.
-  std::vector<uint64_t> a_first, a_second, b_first, b_second;
-  split_components(a, a_first, a_second);
-  split_components(b, b_first, b_second);
-  for (std::size_t k = 0; k < b_first.size(); ++k) b_second[k] += b_first[k];  // now b_i + b_{i+1}
   scratch_a_.assign(out.size(), 0);
-  kernel(std::span<uint64_t>(scratch_a_), a_first.data(), b_second.data());
-  kernel(std::span<uint64_t>(scratch_a_), a_second.data(), b_first.data());
+  replicated::add_bilinear_terms(std::span<uint64_t>(scratch_a_), a, b, kernel);
   reshare(scratch_a_, out);
 }
 
@@ -107,7 +77,7 @@ void Rep3Protocol::matmul_clear(std::span<Share> out, std::span<const Share> a, 
                                 const MatmulShape& shape) {
   // Linear in the shares: each component is multiplied by the public matrix. No message.
   std::vector<uint64_t> a_first, a_second;
-  split_components(a, a_first, a_second);
+  replicated::split_components(a, a_first, a_second);
   std::vector<uint64_t> first(out.size(), 0), second(out.size(), 0);
   ring::matmul_accumulate(first, a_first.data(), b.data(), shape);
   ring::matmul_accumulate(second, a_second.data(), b.data(), shape);
@@ -127,7 +97,7 @@ void Rep3Protocol::input(int party, std::span<Share> out, std::span<const int64_
   const std::size_t n = out.size();
   if (me_ == party) {
     scratch_a_.resize(n);
-    own_prg_.fill(std::span<uint64_t>(scratch_a_));
+    keys_.own().fill(std::span<uint64_t>(scratch_a_));
     scratch_b_.resize(n);
     for (std::size_t k = 0; k < n; ++k) {
       scratch_b_[k] = static_cast<uint64_t>(values[k]) - scratch_a_[k];
@@ -140,7 +110,7 @@ void Rep3Protocol::input(int party, std::span<Share> out, std::span<const int64_
     for (std::size_t k = 0; k < n; ++k) out[k] = {scratch_a_[k], 0};
   } else {
     scratch_a_.resize(n);
-    next_prg_.fill(std::span<uint64_t>(scratch_a_));
+    keys_.next().fill(std::span<uint64_t>(scratch_a_));
     for (std::size_t k = 0; k < n; ++k) out[k] = {0, scratch_a_[k]};
   }
 }
@@ -149,8 +119,8 @@ void Rep3Protocol::random(std::span<Share> out) {
   // x_j = F(k_j): party i computes x_i and x_{i+1} from its two keys. No message.
   scratch_a_.resize(out.size());
   scratch_b_.resize(out.size());
-  own_prg_.fill(std::span<uint64_t>(scratch_a_));
-  next_prg_.fill(std::span<uint64_t>(scratch_b_));
+  keys_.own().fill(std::span<uint64_t>(scratch_a_));
+  keys_.next().fill(std::span<uint64_t>(scratch_b_));
   for (std::size_t k = 0; k < out.size(); ++k) out[k] = {scratch_a_[k], scratch_b_[k]};
 }
 
@@ -195,7 +165,7 @@ void Rep3Protocol::truncpr(std::span<Share> out, std::span<const Share> a, unsig
   auto truncate_negated = [m](uint64_t x2) { return 0 - ((0 - x2) >> m); };
   scratch_a_.resize(n);
   if (me_ == 0) {
-    next_prg_.fill(std::span<uint64_t>(scratch_a_));  // r, from k_1
+    keys_.next().fill(std::span<uint64_t>(scratch_a_));  // r, from k_1
     scratch_b_.resize(n);
     for (std::size_t k = 0; k < n; ++k) {
       const uint64_t y = (a[k].first + a[k].second) >> m;
@@ -204,7 +174,7 @@ void Rep3Protocol::truncpr(std::span<Share> out, std::span<const Share> a, unsig
     }
     transport_.send(2, net::as_bytes(std::span<const uint64_t>(scratch_b_)));
   } else if (me_ == 1) {
-    own_prg_.fill(std::span<uint64_t>(scratch_a_));  // r, from k_1
+    keys_.own().fill(std::span<uint64_t>(scratch_a_));  // r, from k_1
     for (std::size_t k = 0; k < n; ++k) out[k] = {scratch_a_[k], truncate_negated(a[k].second)};
   } else {
     transport_.receive(0, net::as_writable_bytes(std::span<uint64_t>(scratch_a_)));

@@ -25,14 +25,12 @@
 #include "protocols/crypto/prg.h"
 #include "protocols/net/transport.h"
 #include "protocols/rep3/binary.h"
+#include "protocols/replicated/replicated.h"
 
 namespace mpvm::protocols {
 
 // Party i's view of a secret: (x_i, x_{i+1}).
-struct ReplicatedShare {
-  uint64_t first;   // x_i
-  uint64_t second;  // x_{i+1}
-};
+using ReplicatedShare = replicated::Pair<uint64_t>;
 
 class Rep3Protocol {
  public:
@@ -109,9 +107,7 @@ class Rep3Protocol {
   // (Araki et al. §2.2, "multiplication"). One round, 8 bytes per element per party.
   // z_i = x_i y_i + x_i y_{i+1} + x_{i+1} y_i: party i's additive share of x*y (the three
   // z_i sum to it), computed from the two components it holds.
-  static uint64_t product_share(const Share& x, const Share& y) {
-    return x.first * (y.first + y.second) + x.second * y.first;
-  }
+  static uint64_t product_share(const Share& x, const Share& y) { return replicated::product_share(x, y); }
   // Masks z_i with a fresh zero-sharing from the two PRG keys: alpha_i = F(k_i) - F(k_{i+1})
   // in Z_2^64 (additive) or F(k_i) ^ F(k_{i+1}) on bits (binary).
   enum class Sharing { additive, binary };
@@ -168,15 +164,12 @@ class Rep3Protocol {
                                                      const rep3::BitWords* b, bool need_generate,
                                                      const rep3::BitWords& rests, std::size_t values, DaBits& dabits,
                                                      std::span<const FinalGate> extra_gates = {});
-  // Splits shares into their two component arrays (for the local matrix kernels).
-  static void split_components(std::span<const Share> shares, std::vector<uint64_t>& first, std::vector<uint64_t>& second);
 
   net::Transport& transport_;
   int me_;
   int next_party_;
   int previous_party_;
-  crypto::Prg own_prg_;   // k_i, also held by party i-1
-  crypto::Prg next_prg_;  // k_{i+1}, also held by party i+1
+  replicated::PairwiseKeys keys_;  // k_i (with party i-1) and k_{i+1} (with party i+1)
   crypto::Prg private_prg_;  // this party's alone
   NonlinearPath path_;
   LargeVector<uint64_t> scratch_a_, scratch_b_, scratch_c_, and_sent_, and_received_;

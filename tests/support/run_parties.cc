@@ -7,6 +7,7 @@
 
 #include "protocols/net/memory_transport.h"
 #include "protocols/rep3/rep3.h"
+#include "protocols/rep3_mal/rep3_mal.h"
 #include "protocols/semi2k/semi2k.h"
 
 namespace mpvm::testing {
@@ -80,6 +81,17 @@ PartyBody party_of(protocols::NonlinearPath path) {
 }  // namespace
 
 PartyBody rep3_party(protocols::NonlinearPath path) { return party_of<protocols::Rep3Protocol>(path); }
+
+PartyBody rep3_mal_party(std::optional<protocols::Deviation> deviation) {
+  return [deviation](net::Transport& transport, const bytecode::Program& program, vm::PrivateInputs& inputs,
+                     vm::ProgramOutput& output) {
+    transport.set_phase(net::Phase::setup);
+    protocols::Rep3MalProtocol protocol(transport, protocols::NonlinearPath::generic, deviation);
+    transport.set_phase(net::Phase::online);
+    vm::Interpreter interpreter(program, protocol, inputs, output);
+    return interpreter.run();
+  };
+}
 
 PartyBody semi2k_party(protocols::NonlinearPath path) { return party_of<protocols::Semi2kProtocol>(path); }
 

@@ -7,10 +7,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "bytecode/program.h"
+#include "protocols/core/deviation.h"
 #include "protocols/core/nonlinear_path.h"
 #include "protocols/net/transport.h"
 #include "vm/interpreter.h"
@@ -33,6 +35,9 @@ PartiesRun run_parties(int parties, const bytecode::Program& program, const std:
 
 // The PartyBody of rep3, with its native (binary) or the generic comparison layer.
 PartyBody rep3_party(protocols::NonlinearPath path = protocols::NonlinearPath::native);
+
+// The PartyBody of rep3-mal; `deviation` (a test hook) makes one party cheat.
+PartyBody rep3_mal_party(std::optional<protocols::Deviation> deviation = {});
 
 // The PartyBody of semi2k (any number of parties).
 PartyBody semi2k_party(protocols::NonlinearPath path = protocols::NonlinearPath::native);

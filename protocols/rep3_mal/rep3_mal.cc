@@ -1,0 +1,438 @@
+#include "protocols/rep3_mal/rep3_mal.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "base/errors.h"
+#include "protocols/core/ring_kernels.h"
+#include "protocols/crypto/hash.h"
+#include "protocols/generic/nonlinear.h"
+
+namespace mpvm::protocols {
+namespace {
+
+using Pair = replicated::Pair<Word128>;
+
+// What a verdict round carries: 0, or which check failed at the sender.
+enum class Failure : uint8_t { none = 0, opening = 1, mac_check = 2 };
+
+std::string describe(Failure failure) {
+  switch (failure) {
+    case Failure::opening: return "an opened value's two holders sent different shares";
+    case Failure::mac_check: return "the MAC check failed (a product, input or random value was tampered with)";
+    case Failure::none: break;
+  }
+  return "unknown failure";
+}
+
+// The components of a span of shares as plain arrays, for the ring kernels.
+struct Components {
+  std::vector<Word128> first, second;
+};
+
+Components split(std::span<const AuthenticatedShare> shares, bool mac) {
+  Components c;
+  c.first.resize(shares.size());
+  c.second.resize(shares.size());
+  for (std::size_t k = 0; k < shares.size(); ++k) {
+    const Pair& pair = mac ? shares[k].mac : shares[k].value;
+    c.first[k] = pair.first, c.second[k] = pair.second;
+  }
+  return c;
+}
+
+// Bytes of the low `width` bytes of each word (little-endian), for messages and hashes.
+void serialize(std::span<const Word128> words, std::size_t width, std::vector<uint8_t>& out) {
+  out.resize(words.size() * width);
+  for (std::size_t k = 0; k < words.size(); ++k) std::memcpy(out.data() + k * width, &words[k], width);
+}
+
+Word128 deserialize(const uint8_t* bytes, std::size_t width) {
+  Word128 word = 0;
+  std::memcpy(&word, bytes, width);
+  return word;
+}
+
+}  // namespace
+
+Rep3MalProtocol::Rep3MalProtocol(net::Transport& transport, NonlinearPath, std::optional<Deviation> deviation)
+    : transport_(transport),
+      me_(transport.party()),
+      keys_(replicated::require_three_parties(transport, "rep3-mal")),
+      private_prg_(crypto::random_key()) {
+  // The MAC key alpha: a random sharing no party knows (no message). The first check's
+  // mask (r, alpha r): one product, made before any coin of that check is drawn.
+  alpha_ = random_pairs(1)[0];
+  Share mask{random_pairs(1)[0], {}};
+  attach_macs(std::span<Share>(&mask, 1));
+  mask_ = mask;
+  deviation_ = DeviationInjector(deviation, me_);  // setup itself is never a deviation point
+}
+
+std::vector<Pair> Rep3MalProtocol::random_pairs(std::size_t n) {
+  std::vector<Word128> first(n), second(n);
+  replicated::draw(keys_.own(), std::span<Word128>(first));
+  replicated::draw(keys_.next(), std::span<Word128>(second));
+  std::vector<Pair> pairs(n);
+  for (std::size_t k = 0; k < n; ++k) pairs[k] = {first[k], second[k]};
+  return pairs;
+}
+
+void Rep3MalProtocol::reshare(std::span<Word128> z, std::size_t value_words, std::vector<Word128>& received) {
+  keys_.add_zero_sharing(z);
+  if (value_words > 0 && deviation_.fires(DeviationPoint::multiplication)) z[0] += deviation_.delta();
+  if (z.size() > value_words && deviation_.fires(DeviationPoint::mac)) z[value_words] += deviation_.delta();
+  received.resize(z.size());
+  replicated::reshare(transport_, std::span<const Word128>(z), std::span<Word128>(received));
+}
+
+template <class Kernel>
+void Rep3MalProtocol::authenticated_product(std::span<Share> out, std::span<const Share> a, std::span<const Share> b,
+                                            Kernel kernel) {
+  // z = P(x, y) and m = P(alpha x, y) from the same cross terms as rep3 (Araki et al. §2.2),
+  // re-shared together: ADEN §4, "multiplication" (F_mult on [x][y] and [alpha x][y]).
+  const std::size_t n = out.size();
+  const Components value = split(a, false), mac = split(a, true);
+  Components other = split(b, false);
+  for (std::size_t k = 0; k < other.second.size(); ++k) other.second[k] += other.first[k];  // y_i + y_{i+1}
+  std::vector<Word128> z(2 * n, 0), received;
+  std::span<Word128> products(z.data(), n), macs(z.data() + n, n);
+  kernel(products, value.first.data(), other.second.data());
+  kernel(products, value.second.data(), other.first.data());
+  kernel(macs, mac.first.data(), other.second.data());
+  kernel(macs, mac.second.data(), other.first.data());
+  reshare(z, n, received);
+  for (std::size_t k = 0; k < n; ++k) out[k] = {{z[k], received[k]}, {z[n + k], received[n + k]}};
+  pending_.insert(pending_.end(), out.begin(), out.end());
+  check_if_due();
+}
+
+void Rep3MalProtocol::mul(std::span<Share> out, std::span<const Share> a, std::span<const Share> b) {
+  authenticated_product(out, a, b, [](std::span<Word128> z, const Word128* x, const Word128* y) {
+    for (std::size_t k = 0; k < z.size(); ++k) z[k] += x[k] * y[k];
+  });
+}
+
+void Rep3MalProtocol::dot(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, int64_t length) {
+  authenticated_product(out, a, b, [length](std::span<Word128> z, const Word128* x, const Word128* y) {
+    ring::dot_accumulate<Word128>(z, x, y, length);
+  });
+}
+
+void Rep3MalProtocol::matmul(std::span<Share> out, std::span<const Share> a, std::span<const Share> b,
+                             const MatmulShape& shape) {
+  authenticated_product(out, a, b, [&shape](std::span<Word128> z, const Word128* x, const Word128* y) {
+    ring::matmul_accumulate<Word128>(z, x, y, shape);
+  });
+}
+
+void Rep3MalProtocol::conv2d(std::span<Share> out, std::span<const Share> input, std::span<const Share> filter,
+                             const Conv2dShape& shape) {
+  authenticated_product(out, input, filter, [&shape](std::span<Word128> z, const Word128* x, const Word128* w) {
+    ring::conv2d_accumulate<Word128>(z, x, w, shape);
+  });
+}
+
+void Rep3MalProtocol::matmul_clear(std::span<Share> out, std::span<const Share> a, std::span<const Clear> b,
+                                   const MatmulShape& shape) {
+  // Linear: each of the four components times the public matrix. No message.
+  const std::vector<Word128> matrix(b.begin(), b.end());
+  const Components value = split(a, false), mac = split(a, true);
+  std::vector<Word128> result[4];
+  const Word128* operands[4] = {value.first.data(), value.second.data(), mac.first.data(), mac.second.data()};
+  for (int c = 0; c < 4; ++c) {
+    result[c].assign(out.size(), 0);
+    ring::matmul_accumulate<Word128>(result[c], operands[c], matrix.data(), shape);
+  }
+  for (std::size_t k = 0; k < out.size(); ++k) out[k] = {{result[0][k], result[1][k]}, {result[2][k], result[3][k]}};
+}
+
+void Rep3MalProtocol::attach_macs(std::span<Share> shares) {
+  // alpha * x: rep3's multiplication of the sharings of alpha and x (ADEN §4, "input").
+  const std::size_t n = shares.size();
+  std::vector<Word128> z(n), received;
+  for (std::size_t k = 0; k < n; ++k) z[k] = replicated::product_share(alpha_, shares[k].value);
+  reshare(z, 0, received);
+  for (std::size_t k = 0; k < n; ++k) shares[k].mac = {z[k], received[k]};
+}
+
+void Rep3MalProtocol::input(int party, std::span<Share> out, std::span<const int64_t> values) {
+  if (party < 0 || party > 2) throw RuntimeError(fmt::format("party {} does not exist (rep3-mal has parties 0, 1, 2)", party));
+  // As rep3: the owner p draws x_p from k_p (party p-1 draws it too), sends the low 64 bits
+  // of x_{p+1} = v - x_p to party p+1, and x_{p+2} = 0. Whatever the owner sends, the two
+  // honest views agree on one value, so a cheating owner can only choose its input.
+  const std::size_t n = out.size();
+  const int next = (me_ + 1) % 3, previous = (me_ + 2) % 3;
+  std::vector<Pair> shares(n);
+  std::vector<uint64_t> message(n);
+  if (me_ == party) {
+    std::vector<Word128> drawn(n);
+    replicated::draw(keys_.own(), std::span<Word128>(drawn));
+    for (std::size_t k = 0; k < n; ++k) {
+      message[k] = static_cast<uint64_t>(values[k]) - static_cast<uint64_t>(drawn[k]);
+      shares[k] = {drawn[k], message[k]};
+    }
+    transport_.send(next, net::as_bytes(std::span<const uint64_t>(message)));
+  } else if (me_ == (party + 1) % 3) {
+    transport_.receive(previous, net::as_writable_bytes(std::span<uint64_t>(message)));
+    for (std::size_t k = 0; k < n; ++k) shares[k] = {message[k], 0};
+  } else {
+    std::vector<Word128> drawn(n);
+    replicated::draw(keys_.next(), std::span<Word128>(drawn));
+    for (std::size_t k = 0; k < n; ++k) shares[k] = {0, drawn[k]};
+  }
+  if (n > 0 && deviation_.fires(DeviationPoint::input)) shares[0].first += deviation_.delta();
+  for (std::size_t k = 0; k < n; ++k) out[k] = {shares[k], {}};
+  attach_macs(out);
+  pending_.insert(pending_.end(), out.begin(), out.end());
+  check_if_due();
+}
+
+void Rep3MalProtocol::random(std::span<Share> out) {
+  const std::vector<Pair> pairs = random_pairs(out.size());
+  for (std::size_t k = 0; k < out.size(); ++k) out[k] = {pairs[k], {}};
+  if (!out.empty() && deviation_.fires(DeviationPoint::random)) out[0].value.first += deviation_.delta();
+  attach_macs(out);
+  pending_.insert(pending_.end(), out.begin(), out.end());
+  check_if_due();
+}
+
+void Rep3MalProtocol::random_bits(std::span<Share> out) {
+  // b = r_0 ^ r_1 ^ r_2, where r_j is a bit drawn from key k_j by the two parties holding
+  // it: [r_j] has component j = r_j and the others 0, a bit whatever anyone does, and no
+  // single party knows all three. XOR as x + y - 2xy, every product MAC'd:
+  //   round 1: alpha r_0, alpha r_1, alpha r_2 and p = r_0 r_1;
+  //   round 2: alpha p = (alpha r_0) r_1 and q = t r_2, with t = r_0 + r_1 - 2p;
+  //   round 3: alpha q = (alpha t) r_2;  then b = t + r_2 - 2q.
+  // Seven products per bit (112 bytes per party); every pair joins the MAC check, so an
+  // error anywhere is caught whatever the bits are (no selective failure on the bits).
+  constexpr std::size_t kChunk = std::size_t{1} << 17;  // bounds the pending pairs per round
+  for (std::size_t start = 0; start < out.size(); start += kChunk) {
+    const std::size_t n = std::min(kChunk, out.size() - start);
+    std::vector<uint64_t> own((n + 63) / 64), next((n + 63) / 64);
+    keys_.own().fill(std::span<uint64_t>(own));
+    keys_.next().fill(std::span<uint64_t>(next));
+    // bits[j * n + k] = [r_j] of value k: party i holds component i (own) and i+1 (next).
+    std::vector<Share> bits(3 * n);
+    for (std::size_t k = 0; k < n; ++k) {
+      const Word128 own_bit = own[k / 64] >> (k % 64) & 1, next_bit = next[k / 64] >> (k % 64) & 1;
+      bits[static_cast<std::size_t>(me_) * n + k].value.first = own_bit;
+      bits[static_cast<std::size_t>((me_ + 1) % 3) * n + k].value.second = next_bit;
+    }
+    if (deviation_.fires(DeviationPoint::random)) bits[static_cast<std::size_t>(me_) * n].value.first += deviation_.delta();
+    const std::span<Share> r0(bits.data(), n), r1(bits.data() + n, n), r2(bits.data() + 2 * n, n);
+    // Round 1.
+    std::vector<Word128> z(4 * n), received;
+    for (std::size_t k = 0; k < n; ++k) z[k] = replicated::product_share(r0[k].value, r1[k].value);
+    for (std::size_t k = 0; k < 3 * n; ++k) z[n + k] = replicated::product_share(alpha_, bits[k].value);
+    reshare(z, n, received);
+    std::vector<Share> p(n), q(n);
+    for (std::size_t k = 0; k < n; ++k) p[k].value = {z[k], received[k]};
+    for (std::size_t k = 0; k < 3 * n; ++k) bits[k].mac = {z[n + k], received[n + k]};
+    std::vector<Share> t(n);
+    // Round 2 (t's value is known; its MAC needs alpha p).
+    z.assign(2 * n, 0);
+    for (std::size_t k = 0; k < n; ++k) {
+      t[k].value = {r0[k].value.first + r1[k].value.first - 2 * p[k].value.first,
+                    r0[k].value.second + r1[k].value.second - 2 * p[k].value.second};
+      z[k] = replicated::product_share(t[k].value, r2[k].value);
+      z[n + k] = replicated::product_share(r0[k].mac, r1[k].value);
+    }
+    reshare(z, n, received);
+    for (std::size_t k = 0; k < n; ++k) {
+      q[k].value = {z[k], received[k]};
+      p[k].mac = {z[n + k], received[n + k]};
+      t[k].mac = {r0[k].mac.first + r1[k].mac.first - 2 * p[k].mac.first,
+                  r0[k].mac.second + r1[k].mac.second - 2 * p[k].mac.second};
+    }
+    // Round 3.
+    z.assign(n, 0);
+    for (std::size_t k = 0; k < n; ++k) z[k] = replicated::product_share(t[k].mac, r2[k].value);
+    reshare(z, 0, received);
+    for (std::size_t k = 0; k < n; ++k) {
+      q[k].mac = {z[k], received[k]};
+      out[start + k] = combine(combine(t[k], r2[k], 1), q[k], ~Word128{1});  // t + r_2 - 2q
+    }
+    pending_.insert(pending_.end(), bits.begin(), bits.end());
+    pending_.insert(pending_.end(), p.begin(), p.end());
+    pending_.insert(pending_.end(), q.begin(), q.end());
+    check_if_due();
+  }
+}
+
+void Rep3MalProtocol::open_verified(std::span<const Pair> shares, bool full, std::span<Word128> out) {
+  // Party i lacks x_{i+2}: party i+1 sends it (its second component) and party i+2 sends
+  // a hash of it (its first). One round; a mismatch is recorded, and the verdict decides.
+  const std::size_t n = shares.size(), width = full ? 16 : 8;
+  std::vector<Word128> second(n), first(n);
+  for (std::size_t k = 0; k < n; ++k) second[k] = shares[k].second, first[k] = shares[k].first;
+  if (n > 0 && !full && deviation_.fires(DeviationPoint::opening)) second[0] += deviation_.delta();
+  std::vector<uint8_t> to_previous, own_first, from_next(n * width);
+  serialize(second, width, to_previous);
+  serialize(first, width, own_first);
+  const crypto::Digest mine = crypto::sha256(own_first);
+  crypto::Digest theirs{};
+  const int next = (me_ + 1) % 3, previous = (me_ + 2) % 3;
+  transport_.exchange(
+      std::array{net::Outgoing{previous, std::span<const uint8_t>(to_previous)}, net::Outgoing{next, mine}},
+      std::array{net::Incoming{next, std::span<uint8_t>(from_next)}, net::Incoming{previous, theirs}});
+  if (crypto::sha256(from_next) != theirs) record_failure(static_cast<uint8_t>(Failure::opening));
+  for (std::size_t k = 0; k < n; ++k) {
+    out[k] = shares[k].first + shares[k].second + deserialize(from_next.data() + k * width, width);
+    if (!full) out[k] = static_cast<uint64_t>(out[k]);
+  }
+}
+
+void Rep3MalProtocol::open(std::span<Clear> out, std::span<const Share> a) {
+  std::vector<Pair> values(a.size());
+  for (std::size_t k = 0; k < a.size(); ++k) values[k] = a[k].value;
+  std::vector<Word128> opened(a.size());
+  open_verified(values, false, opened);
+  // A program's open is agreed on before anyone uses it; the masked openings inside
+  // comparisons reveal nothing whatever was added, and are agreed on at the next check.
+  if (!inside_nonlinear_) verdict();
+  for (std::size_t k = 0; k < a.size(); ++k) out[k] = static_cast<uint64_t>(opened[k]);
+}
+
+bool Rep3MalProtocol::open_to(int party, std::span<Clear> out, std::span<const Share> a) {
+  if (party < 0 || party > 2) throw RuntimeError(fmt::format("party {} does not exist (rep3-mal has parties 0, 1, 2)", party));
+  // Party p lacks x_{p+2}: party p+1 sends it, party p+2 a hash of it.
+  const std::size_t n = a.size();
+  std::vector<uint64_t> words(n);
+  if (me_ == (party + 1) % 3) {
+    for (std::size_t k = 0; k < n; ++k) words[k] = static_cast<uint64_t>(a[k].value.second);
+    if (n > 0 && deviation_.fires(DeviationPoint::opening)) words[0] += static_cast<uint64_t>(deviation_.delta());
+    transport_.send(party, net::as_bytes(std::span<const uint64_t>(words)));
+  } else if (me_ == (party + 2) % 3) {
+    for (std::size_t k = 0; k < n; ++k) words[k] = static_cast<uint64_t>(a[k].value.first);
+    const crypto::Digest digest = crypto::sha256(net::as_bytes(std::span<const uint64_t>(words)));
+    transport_.send(party, digest);
+  } else {
+    crypto::Digest digest{};
+    transport_.exchange({}, std::array{net::Incoming{(party + 1) % 3, net::as_writable_bytes(std::span<uint64_t>(words))},
+                                       net::Incoming{(party + 2) % 3, digest}});
+    if (crypto::sha256(net::as_bytes(std::span<const uint64_t>(words))) != digest)
+      record_failure(static_cast<uint8_t>(Failure::opening));
+    for (std::size_t k = 0; k < n; ++k)
+      out[k] = static_cast<uint64_t>(a[k].value.first + a[k].value.second) + words[k];
+  }
+  verdict();
+  return me_ == party;
+}
+
+void Rep3MalProtocol::record_failure(uint8_t code) {
+  if (failure_ == 0) failure_ = code;
+}
+
+void Rep3MalProtocol::verdict() {
+  // Every party tells both others what it saw. A cheater can only force an abort; an
+  // honest party that saw a failure makes every honest party abort.
+  const std::array<uint8_t, 1> mine{failure_};
+  std::array<uint8_t, 1> from_next{}, from_previous{};
+  const int next = (me_ + 1) % 3, previous = (me_ + 2) % 3;
+  transport_.exchange(std::array{net::Outgoing{next, mine}, net::Outgoing{previous, mine}},
+                      std::array{net::Incoming{next, from_next}, net::Incoming{previous, from_previous}});
+  if (failure_ != 0)
+    throw ProtocolAbort(fmt::format("rep3-mal: {} (seen by party {}); aborting without revealing anything",
+                                    describe(static_cast<Failure>(failure_)), me_));
+  for (auto [party, code] : {std::pair{next, from_next[0]}, std::pair{previous, from_previous[0]}})
+    if (code != 0)
+      throw ProtocolAbort(fmt::format("rep3-mal: party {} reports that {}; aborting without revealing anything", party,
+                                      describe(static_cast<Failure>(code))));
+}
+
+void Rep3MalProtocol::fold_pending() {
+  // ADEN §4, "verification" (as SPDZ2k's MAC check, Cramer et al. §3), in batches: coins
+  // chi_k in Z_2^64 are drawn only after every pair they weigh was fixed; a later batch
+  // gets fresh coins, so no error can be chosen to cancel an earlier one.
+  Word128 seed = 0;
+  const std::vector<Pair> coin = random_pairs(1);
+  open_verified(coin, true, std::span<Word128>(&seed, 1));  // a fresh random sharing, opened
+  crypto::PrgKey key;
+  std::memcpy(key.data(), &seed, key.size());
+  crypto::Prg coefficients(key);
+  Pair& u = folded_value_;
+  Pair& w = folded_mac_;
+  constexpr std::size_t kChunk = 4096;
+  uint64_t chi[kChunk];
+  for (std::size_t start = 0; start < pending_.size(); start += kChunk) {
+    const std::size_t count = std::min(kChunk, pending_.size() - start);
+    coefficients.fill(std::span<uint64_t>(chi, count));
+    for (std::size_t k = 0; k < count; ++k) {
+      const Share& x = pending_[start + k];
+      u.first += chi[k] * x.value.first, u.second += chi[k] * x.value.second;
+      w.first += chi[k] * x.mac.first, w.second += chi[k] * x.mac.second;
+    }
+  }
+  pending_.clear();
+  folded_ = true;
+}
+
+void Rep3MalProtocol::mac_check() {
+  // With u = r + sum chi_k x_k and w = alpha r + sum chi_k (alpha x)_k over every folded
+  // batch, w = alpha u unless some pair was tampered with. Three rounds after the fold.
+  if (!pending_.empty()) fold_pending();
+  Pair u = folded_value_, w = folded_mac_;
+  u.first += mask_.value.first, u.second += mask_.value.second;
+  w.first += mask_.mac.first, w.second += mask_.mac.second;
+  // u in full; the uniform r (made before any coin) hides the combination of secrets and
+  // leaves no room for an additive error in the check itself.
+  Word128 opened_u = 0;
+  open_verified(std::span<const Pair>(&u, 1), true, std::span<Word128>(&opened_u, 1));
+  const Pair d{w.first - alpha_.first * opened_u, w.second - alpha_.second * opened_u};
+  // e = rho d for a fresh random rho, so a non-zero d shows only as rho d (and the next
+  // check's mask gets its MAC in the same message).
+  const Pair rho = random_pairs(1)[0], next_mask = random_pairs(1)[0];
+  std::vector<Word128> z{replicated::product_share(rho, d), replicated::product_share(alpha_, next_mask)}, received(2);
+  keys_.add_zero_sharing(std::span<Word128>(z));
+  replicated::reshare(transport_, std::span<const Word128>(z), std::span<Word128>(received));
+  const Pair e{z[0], received[0]};
+  mask_ = {next_mask, {z[1], received[1]}};
+  // e in full: zero exactly when the check passes.
+  Word128 opened_e = 0;
+  open_verified(std::span<const Pair>(&e, 1), true, std::span<Word128>(&opened_e, 1));
+  if (opened_e != 0) record_failure(static_cast<uint8_t>(Failure::mac_check));
+  folded_value_ = folded_mac_ = Pair{};
+  folded_ = false;
+}
+
+void Rep3MalProtocol::check() {
+  if (!pending_.empty() || folded_) mac_check();
+  verdict();
+}
+
+template <class Operation>
+void Rep3MalProtocol::nonlinear_in_chunks(DeviationPoint point, std::span<Share> out, std::span<const Share> a,
+                                          Operation operation) {
+  DeviationScope scope(deviation_, point);
+  inside_nonlinear_ = true;
+  generic::NonLinear layer(*this);
+  for (std::size_t start = 0; start < a.size(); start += kNonlinearChunk) {
+    const std::size_t n = std::min(kNonlinearChunk, a.size() - start);
+    operation(layer, out.subspan(start, n), a.subspan(start, n));
+  }
+  inside_nonlinear_ = false;
+}
+
+void Rep3MalProtocol::ltz(std::span<Share> out, std::span<const Share> a, unsigned bits) {
+  nonlinear_in_chunks(DeviationPoint::comparison, out, a, [bits](auto& layer, auto o, auto x) { layer.ltz(o, x, bits); });
+}
+
+void Rep3MalProtocol::eqz(std::span<Share> out, std::span<const Share> a, unsigned bits) {
+  nonlinear_in_chunks(DeviationPoint::comparison, out, a, [bits](auto& layer, auto o, auto x) { layer.eqz(o, x, bits); });
+}
+
+void Rep3MalProtocol::trunc(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits) {
+  nonlinear_in_chunks(DeviationPoint::truncation, out, a,
+                      [m, bits](auto& layer, auto o, auto x) { layer.trunc(o, x, m, bits); });
+}
+
+void Rep3MalProtocol::truncpr(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits) {
+  nonlinear_in_chunks(DeviationPoint::truncation, out, a,
+                      [m, bits](auto& layer, auto o, auto x) { layer.truncpr(o, x, m, bits); });
+}
+
+}  // namespace mpvm::protocols
