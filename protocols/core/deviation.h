@@ -22,7 +22,8 @@ enum class DeviationPoint {
   multiplication,  // the re-shared product (a muls/dotprods/matmuls/conv2ds message)
   mac,             // the re-shared MAC of a product
   opening,         // the share sent when a value is opened
-  random,          // this party's own component of a random value, kept locally
+  random,          // this party's own component of a random value (kept locally), or its
+                   // input to random bits (made bit + 2 delta: never a bit)
   comparison,      // any of the above inside ltz/eqz
   truncation,      // any of the above inside trunc/truncpr
 };

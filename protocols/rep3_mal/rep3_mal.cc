@@ -17,12 +17,13 @@ namespace {
 using Pair = replicated::Pair<Word128>;
 
 // What a verdict round carries: 0, or which check failed at the sender.
-enum class Failure : uint8_t { none = 0, opening = 1, mac_check = 2 };
+enum class Failure : uint8_t { none = 0, opening = 1, mac_check = 2, bit_check = 3 };
 
 std::string describe(Failure failure) {
   switch (failure) {
     case Failure::opening: return "an opened value's two holders sent different shares";
     case Failure::mac_check: return "the MAC check failed (a product, input or random value was tampered with)";
+    case Failure::bit_check: return "the bit check failed (a party input a random 'bit' that is not 0 or 1)";
     case Failure::none: break;
   }
   return "unknown failure";
@@ -201,64 +202,88 @@ void Rep3MalProtocol::random(std::span<Share> out) {
 }
 
 void Rep3MalProtocol::random_bits(std::span<Share> out) {
-  // b = r_0 ^ r_1 ^ r_2, where r_j is a bit drawn from key k_j by the two parties holding
-  // it: [r_j] has component j = r_j and the others 0, a bit whatever anyone does, and no
-  // single party knows all three. XOR as x + y - 2xy, every product MAC'd:
-  //   round 1: alpha r_0, alpha r_1, alpha r_2 and p = r_0 r_1;
-  //   round 2: alpha p = (alpha r_0) r_1 and q = t r_2, with t = r_0 + r_1 - 2p;
-  //   round 3: alpha q = (alpha t) r_2;  then b = t + r_2 - 2q.
-  // Seven products per bit (112 bytes per party); every pair joins the MAC check, so an
-  // error anywhere is caught whatever the bits are (no selective failure on the bits).
+  // b = x ^ r: x a bit party p draws privately and inputs (the low-cost honest-majority
+  // daBit of Damgard et al., "New primitives for actively-secure MPC over rings", S&P 2019,
+  // §5, without its binary half), r a bit on component j = p + 2, which the two OTHER
+  // parties draw from their common key k_j. No single party knows both; x ^ r = x + r - 2xr.
+  // Value k is input by party k % 3, so the inputs spread over the parties.
+  //   round 1: the inputs (party p sends x_{p+1} = x - x_p, a full element of Z_2^128, so
+  //            that x is exactly 0 or 1 in Z_2^128 and the bit check below holds there);
+  //   round 2: alpha x, alpha r and z = x r;   round 3: alpha z = (alpha x) r.
+  // About 67 bytes per bit per party. x r, alpha x, alpha r and alpha z join the MAC check;
+  // x joins the bit check (fold_bits), whose value depends only on the inputter's x and on
+  // errors the cheater chose, never on an honest party's secret, so opening it leaks nothing.
   constexpr std::size_t kChunk = std::size_t{1} << 17;  // bounds the pending pairs per round
   for (std::size_t start = 0; start < out.size(); start += kChunk) {
     const std::size_t n = std::min(kChunk, out.size() - start);
-    std::vector<uint64_t> own((n + 63) / 64), next((n + 63) / 64);
-    keys_.own().fill(std::span<uint64_t>(own));
-    keys_.next().fill(std::span<uint64_t>(next));
-    // bits[j * n + k] = [r_j] of value k: party i holds component i (own) and i+1 (next).
-    std::vector<Share> bits(3 * n);
-    for (std::size_t k = 0; k < n; ++k) {
-      const Word128 own_bit = own[k / 64] >> (k % 64) & 1, next_bit = next[k / 64] >> (k % 64) & 1;
-      bits[static_cast<std::size_t>(me_) * n + k].value.first = own_bit;
-      bits[static_cast<std::size_t>((me_ + 1) % 3) * n + k].value.second = next_bit;
+    std::vector<Pair> x(n), r(n);
+    const int next = (me_ + 1) % 3, previous = (me_ + 2) % 3;
+    auto owned_by = [n](int p) { return n > static_cast<std::size_t>(p) ? (n - p + 2) / 3 : 0; };
+    // Round 1. The owner p draws x_p from k_p (party p+2 draws it too) and sends x_{p+1}.
+    std::vector<Word128> message(owned_by(me_)), received(owned_by(previous));
+    for (int p = 0; p < 3; ++p) {
+      const std::size_t count = owned_by(p);
+      if (me_ != p && me_ != (p + 2) % 3) continue;
+      std::vector<Word128> drawn(count);
+      replicated::draw(me_ == p ? keys_.own() : keys_.next(), std::span<Word128>(drawn));
+      if (me_ == p) {
+        std::vector<uint64_t> bits((count + 63) / 64);
+        private_prg_.fill(std::span<uint64_t>(bits));
+        for (std::size_t i = 0; i < count; ++i) {
+          const Word128 bit = bits[i / 64] >> (i % 64) & 1;
+          message[i] = bit - drawn[i];
+          x[3 * i + p] = {drawn[i], message[i]};
+        }
+        if (count > 0 && deviation_.fires(DeviationPoint::random)) {  // input bit + 2 delta: never a bit
+          message[0] += 2 * Word128{deviation_.delta()};
+          x[p].second = message[0];
+        }
+      } else {
+        for (std::size_t i = 0; i < count; ++i) x[3 * i + p] = {0, drawn[i]};
+      }
     }
-    if (deviation_.fires(DeviationPoint::random)) bits[static_cast<std::size_t>(me_) * n].value.first += deviation_.delta();
-    const std::span<Share> r0(bits.data(), n), r1(bits.data() + n, n), r2(bits.data() + 2 * n, n);
-    // Round 1.
-    std::vector<Word128> z(4 * n), received;
-    for (std::size_t k = 0; k < n; ++k) z[k] = replicated::product_share(r0[k].value, r1[k].value);
-    for (std::size_t k = 0; k < 3 * n; ++k) z[n + k] = replicated::product_share(alpha_, bits[k].value);
-    reshare(z, n, received);
-    std::vector<Share> p(n), q(n);
-    for (std::size_t k = 0; k < n; ++k) p[k].value = {z[k], received[k]};
-    for (std::size_t k = 0; k < 3 * n; ++k) bits[k].mac = {z[n + k], received[n + k]};
-    std::vector<Share> t(n);
-    // Round 2 (t's value is known; its MAC needs alpha p).
-    z.assign(2 * n, 0);
-    for (std::size_t k = 0; k < n; ++k) {
-      t[k].value = {r0[k].value.first + r1[k].value.first - 2 * p[k].value.first,
-                    r0[k].value.second + r1[k].value.second - 2 * p[k].value.second};
-      z[k] = replicated::product_share(t[k].value, r2[k].value);
-      z[n + k] = replicated::product_share(r0[k].mac, r1[k].value);
+    transport_.exchange(std::array{net::Outgoing{next, net::as_bytes(std::span<const Word128>(message))}},
+                        std::array{net::Incoming{previous, net::as_writable_bytes(std::span<Word128>(received))}});
+    for (std::size_t i = 0; i < received.size(); ++i) x[3 * i + previous] = {received[i], 0};
+    // The r bits: for owner p, component j = p + 2, drawn by party j (own) and j - 1 (next).
+    for (int p = 0; p < 3; ++p) {
+      const int j = (p + 2) % 3;
+      const std::size_t count = owned_by(p);
+      if (me_ != j && me_ != (j + 2) % 3) continue;
+      std::vector<uint64_t> bits((count + 63) / 64);
+      (me_ == j ? keys_.own() : keys_.next()).fill(std::span<uint64_t>(bits));
+      for (std::size_t i = 0; i < count; ++i) {
+        const Word128 bit = bits[i / 64] >> (i % 64) & 1;
+        r[3 * i + p] = me_ == j ? Pair{bit, 0} : Pair{0, bit};
+      }
     }
-    reshare(z, n, received);
+    // Round 2.
+    std::vector<Word128> z(3 * n), back;
     for (std::size_t k = 0; k < n; ++k) {
-      q[k].value = {z[k], received[k]};
-      p[k].mac = {z[n + k], received[n + k]};
-      t[k].mac = {r0[k].mac.first + r1[k].mac.first - 2 * p[k].mac.first,
-                  r0[k].mac.second + r1[k].mac.second - 2 * p[k].mac.second};
+      z[k] = replicated::product_share(x[k], r[k]);
+      z[n + k] = replicated::product_share(alpha_, x[k]);
+      z[2 * n + k] = replicated::product_share(alpha_, r[k]);
+    }
+    reshare(z, n, back);
+    std::vector<Share> input_bits(n), hidden_bits(n), products(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      products[k].value = {z[k], back[k]};
+      input_bits[k] = {x[k], {z[n + k], back[n + k]}};
+      hidden_bits[k] = {r[k], {z[2 * n + k], back[2 * n + k]}};
     }
     // Round 3.
     z.assign(n, 0);
-    for (std::size_t k = 0; k < n; ++k) z[k] = replicated::product_share(t[k].mac, r2[k].value);
-    reshare(z, 0, received);
+    for (std::size_t k = 0; k < n; ++k) z[k] = replicated::product_share(input_bits[k].mac, r[k]);
+    reshare(z, 0, back);
     for (std::size_t k = 0; k < n; ++k) {
-      q[k].mac = {z[k], received[k]};
-      out[start + k] = combine(combine(t[k], r2[k], 1), q[k], ~Word128{1});  // t + r_2 - 2q
+      products[k].mac = {z[k], back[k]};
+      out[start + k] = combine(combine(input_bits[k], hidden_bits[k], 1), products[k], ~Word128{1});  // x + r - 2xr
     }
-    pending_.insert(pending_.end(), bits.begin(), bits.end());
-    pending_.insert(pending_.end(), p.begin(), p.end());
-    pending_.insert(pending_.end(), q.begin(), q.end());
+    pending_.insert(pending_.end(), input_bits.begin(), input_bits.end());
+    pending_.insert(pending_.end(), hidden_bits.begin(), hidden_bits.end());
+    pending_.insert(pending_.end(), products.begin(), products.end());
+    pending_bits_.insert(pending_bits_.end(), input_bits.begin(), input_bits.end());
+    if (pending_bits_.size() >= kFoldBatch) fold_bits();
     check_if_due();
   }
 }
@@ -344,16 +369,44 @@ void Rep3MalProtocol::verdict() {
                                       describe(static_cast<Failure>(code))));
 }
 
+crypto::Prg Rep3MalProtocol::public_coins() {
+  // A fresh random sharing, opened in full: no party could predict it before this round.
+  Word128 seed = 0;
+  const std::vector<Pair> coin = random_pairs(1);
+  open_verified(coin, true, std::span<Word128>(&seed, 1));
+  crypto::PrgKey key;
+  std::memcpy(key.data(), &seed, key.size());
+  return crypto::Prg(key);
+}
+
+void Rep3MalProtocol::fold_bits() {
+  // Every x_k is 0 or 1 (in Z_2^128) iff sum chi_k x_k (1 - x_k) = 0 for coins drawn after
+  // the x_k were fixed, except with probability about 2^-57 (as the MAC check). One MAC'd
+  // dot product of chi x with 1 - x; the result is opened after the MAC check covers it.
+  crypto::Prg coefficients = public_coins();
+  const std::size_t n = pending_bits_.size();
+  std::vector<uint64_t> chi(n);
+  coefficients.fill(std::span<uint64_t>(chi));
+  std::vector<Share> weighted(n), complement(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    weighted[k] = scale(pending_bits_[k], chi[k]);
+    complement[k] = add_public(scale(pending_bits_[k], ~Word128{0}), 1);
+  }
+  Share sum;
+  authenticated_product(std::span<Share>(&sum, 1), weighted, complement,
+                        [n](std::span<Word128> z, const Word128* a, const Word128* b) {
+                          ring::dot_accumulate<Word128>(z, a, b, static_cast<int64_t>(n));
+                        });
+  bit_check_ = combine(bit_check_, sum, 1);
+  bits_folded_ = true;
+  pending_bits_.clear();
+}
+
 void Rep3MalProtocol::fold_pending() {
   // ADEN §4, "verification" (as SPDZ2k's MAC check, Cramer et al. §3), in batches: coins
   // chi_k in Z_2^64 are drawn only after every pair they weigh was fixed; a later batch
   // gets fresh coins, so no error can be chosen to cancel an earlier one.
-  Word128 seed = 0;
-  const std::vector<Pair> coin = random_pairs(1);
-  open_verified(coin, true, std::span<Word128>(&seed, 1));  // a fresh random sharing, opened
-  crypto::PrgKey key;
-  std::memcpy(key.data(), &seed, key.size());
-  crypto::Prg coefficients(key);
+  crypto::Prg coefficients = public_coins();
   Pair& u = folded_value_;
   Pair& w = folded_mac_;
   constexpr std::size_t kChunk = 4096;
@@ -400,7 +453,16 @@ void Rep3MalProtocol::mac_check() {
 }
 
 void Rep3MalProtocol::check() {
+  if (!pending_bits_.empty()) fold_bits();
   if (!pending_.empty() || folded_) mac_check();
+  if (bits_folded_) {
+    // The bit check's sum, now that the MAC check covered the product that made it.
+    Word128 opened = 0;
+    open_verified(std::span<const Pair>(&bit_check_.value, 1), true, std::span<Word128>(&opened, 1));
+    if (opened != 0) record_failure(static_cast<uint8_t>(Failure::bit_check));
+    bit_check_ = Share{};
+    bits_folded_ = false;
+  }
   verdict();
 }
 

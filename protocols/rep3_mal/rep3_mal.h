@@ -169,6 +169,11 @@ class Rep3MalProtocol {
   // One round: fresh public coins chi_k, drawn now that every pending pair is fixed, and
   // u += sum chi_k x_k, w += sum chi_k (alpha x)_k.
   void fold_pending();
+  // Two rounds: coins chi_k, then s += sum chi_k x_k (1 - x_k) over the bits input for
+  // random bits since the last fold (a MAC'd dot product); s must open to 0.
+  void fold_bits();
+  // One round: a fresh random sharing opened in full, as the seed of public coins.
+  crypto::Prg public_coins();
   void mac_check();
   // The generic layer on chunks of at most kNonlinearChunk values, as a comparison or a
   // truncation for the deviation injector.
@@ -186,6 +191,9 @@ class Rep3MalProtocol {
   std::vector<Share> pending_;   // products, inputs and random values not yet folded
   Pair folded_value_{}, folded_mac_{};  // sum chi_k x_k and sum chi_k (alpha x)_k so far
   bool folded_ = false;
+  std::vector<Share> pending_bits_;  // parties' input bits (random_bits) not yet checked
+  Share bit_check_{};                // sum chi_k x_k (1 - x_k) over the checked ones: must be 0
+  bool bits_folded_ = false;
   uint8_t failure_ = 0;          // the first failure this party saw (0: none)
   bool inside_nonlinear_ = false;
   DeviationInjector deviation_;

@@ -202,6 +202,21 @@ TEST(Rep3MalCheating, AnErrorOnlyInAMacIsCaughtToo) {
   }
 }
 
+TEST(Rep3MalCheating, ARandomBitInputThatIsNotABitFailsTheBitCheck) {
+  // The first point inside a comparison is the party's input to the random bits: it
+  // becomes 2 or 3, with consistent shares and MACs, so only the bit check can see it.
+  for (int cheater = 0; cheater < 3; ++cheater) {
+    const testing::PartiesRun run =
+        run_rep3_mal("input:6 s0, 0\nltz:6 s6, s0, 20\nopen:6 c0, s6\nprintc:6 c0\n", {{0, {1, -2, 3, -4, 5, 0}}},
+                     Deviation{cheater, DeviationPoint::comparison, 0, 1});
+    EXPECT_EQ(run.output, "");
+    for (int party = 0; party < 3; ++party)
+      if (party != cheater) {
+        EXPECT_NE(run.errors[party].find("bit check failed"), std::string::npos) << party << ": " << run.errors[party];
+      }
+  }
+}
+
 TEST(Rep3MalCheating, DeviationSpecificationsParseAndBadOnesAreRefused) {
   const Deviation parsed = protocols::parse_deviation("2:truncation:5");
   EXPECT_EQ(parsed.party, 2);
