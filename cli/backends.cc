@@ -45,7 +45,7 @@ constexpr BackendInfo kBackends[] = {
      "replicated secret sharing (Araki et al. CCS 2016, ABY3): one ring element per party per product", 3, 3, run_rep3},
     {"rep3-mal", "3", "active", "honest", "Z_2^64",
      "replicated sharing in Z_2^128 with SPDZ-wise MACs (Abspoel et al. ACNS 2021): a cheater makes the others abort", 3, 3,
-     run_rep3_mal},
+     run_rep3_mal, /*in_bench_default=*/false},
     {"semi2k", "n>=2", "passive", "dishonest", "Z_2^64",
      "additive sharing, Beaver triples from OT (SoftSpokenOT, Gilboa): private unless every other party colludes", 2, 0,
      run_semi2k},

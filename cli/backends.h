@@ -42,6 +42,7 @@ struct BackendInfo {
   int min_parties;
   int max_parties;         // 0: no upper bound
   PartyRunner run_party;   // null for emulate, which runs in one process
+  bool in_bench_default = true;  // in `mpvm bench`'s default matrix (false: only when named)
 };
 
 std::span<const BackendInfo> backends();

@@ -33,7 +33,8 @@ constexpr NetworkSetting kNetworks[] = {
 // The default matrix must finish within 15 minutes on the 2-core reference machine with
 // --repeat 3. semi2k makes its triples by OT, gigabytes per MobileNet: 0.25/128 takes
 // about 35 s a run, 0.5/160 about 220 s (three of those would take the matrix to about
-// 14 minutes, too close), so the larger networks run only when named.
+// 14 minutes, too close), so the larger networks run only when named. rep3-mal, whose
+// comparisons run through the generic layer (0.25/128 takes about 4 minutes a run), too.
 constexpr BenchProgramInfo kPrograms[] = {
     {"mul", "10^6 secret multiplications as one vector (muls)", true, false},
     {"cmp", "10^5 comparisons (ltz) of 64-bit secret values", true, false},
@@ -398,7 +399,7 @@ BenchResults run_bench(const BenchOptions& options, std::ostream& progress) {
   std::vector<const BackendInfo*> backends_chosen;
   if (options.protocols.empty()) {
     for (const BackendInfo& backend : backends())
-      if (backend.run_party != nullptr) backends_chosen.push_back(&backend);
+      if (backend.run_party != nullptr && backend.in_bench_default) backends_chosen.push_back(&backend);
   } else {
     for (const std::string& name : options.protocols) backends_chosen.push_back(&find_backend(name));
   }

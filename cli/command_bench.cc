@@ -24,10 +24,13 @@ void list_programs(std::ostream& out) {
   out << "programs (* = in the default matrix; the others run when named with --programs):\n";
   for (const BenchProgramInfo& program : bench_programs())
     out << fmt::format("  {:<22} {} {}\n", program.name, program.in_default ? '*' : ' ', program.description);
-  std::string networked;
-  for (const BackendInfo& backend : backends())
-    if (backend.run_party != nullptr) networked += (networked.empty() ? "" : ", ") + std::string(backend.name);
-  out << fmt::format("protocols (default: every networked back-end): {}\n", networked);
+  std::string networked, named_only;
+  for (const BackendInfo& backend : backends()) {
+    if (backend.run_party == nullptr) continue;
+    std::string& list = backend.in_bench_default ? networked : named_only;
+    list += (list.empty() ? "" : ", ") + std::string(backend.name);
+  }
+  out << fmt::format("protocols (default: {}; when named: {})\n", networked, named_only);
   out << "networks:\n";
   for (const NetworkSetting& network : bench_networks())
     out << fmt::format("  {:<22}   {}\n", network.name, network.description);
@@ -55,7 +58,7 @@ void add_bench_command(CLI::App& app, Action& action) {
       "The threat-model comparison: every (protocol, program) pair with local parties; a table (results.md), "
       "results.json and a plot (results.svg)");
   command->add_option("--protocols", options->bench.protocols,
-                      "comma-separated back-ends (default: every networked one; `mpvm protocols` lists them)")
+                      "comma-separated back-ends (default: every networked one but rep3-mal, which runs when named; `mpvm protocols` lists them)")
       ->delimiter(',');
   command->add_option("--programs", options->bench.programs,
                       "comma-separated programs (default: all but mobilenet-0.5-160, mobilenet-1.0-224 and "

@@ -13,6 +13,7 @@
 #include "protocols/core/deviation.h"
 #include "protocols/net/memory_transport.h"
 #include "protocols/rep3_mal/rep3_mal.h"
+#include "tests/support/differential.h"
 #include "tests/support/example_programs.h"
 #include "tests/support/random_program.h"
 #include "tests/support/recording_transport.h"
@@ -30,29 +31,18 @@ testing::PartiesRun run_rep3_mal(const std::string& assembly, const std::map<int
   return testing::run_parties(3, compiler_lite::assemble(assembly, "test.s"), inputs, testing::rep3_mal_party(deviation));
 }
 
-void expect_no_errors(const testing::PartiesRun& run) {
-  for (std::size_t party = 0; party < run.errors.size(); ++party) EXPECT_EQ(run.errors[party], "") << "party " << party;
-}
+using testing::expect_no_errors;
 
 // ---- nobody cheats: exactly what emulate prints ----
 
 TEST(Rep3MalDifferential, RandomProgramsPrintExactlyWhatEmulatePrints) {
-  for (uint64_t seed = 1; seed <= 12; ++seed) {
-    const testing::RandomProgram random = testing::random_program(seed);
-    const bytecode::Program program = compiler_lite::assemble(random.assembly, fmt::format("random{}.s", seed));
-    const std::string expected = testing::run_emulate(program, random.inputs, 3).output;
-    const testing::PartiesRun run = testing::run_parties(3, program, random.inputs, testing::rep3_mal_party());
-    expect_no_errors(run);
-    ASSERT_EQ(run.output, expected) << "seed " << seed << "\n" << random.assembly;
-  }
+  for (uint64_t seed = 1; seed <= 12; ++seed) testing::expect_random_program_matches_emulate(seed, {}, testing::rep3_mal_party());
 }
 
 TEST(Rep3MalDifferential, ExampleProgramsPrintTheirExpectedOutput) {
   int checked = 0;
   for (const testing::ExampleProgram& example : testing::example_programs()) {
-    const testing::PartiesRun run = run_rep3_mal(example.source, example.inputs);
-    expect_no_errors(run);
-    EXPECT_EQ(run.output, example.expected) << example.path;
+    testing::expect_example_output(example, 3, testing::rep3_mal_party());
     ++checked;
   }
   EXPECT_GE(checked, 5);

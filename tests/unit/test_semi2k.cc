@@ -13,6 +13,7 @@
 #include "compiler_lite/assembler.h"
 #include "protocols/net/memory_transport.h"
 #include "protocols/semi2k/semi2k.h"
+#include "tests/support/differential.h"
 #include "tests/support/example_programs.h"
 #include "tests/support/random_program.h"
 #include "tests/support/recording_transport.h"
@@ -26,9 +27,7 @@ using protocols::NonlinearPath;
 using protocols::semi2k::BilinearTriple;
 using protocols::semi2k::ProductTaps;
 
-void expect_no_errors(const testing::PartiesRun& run) {
-  for (std::size_t party = 0; party < run.errors.size(); ++party) EXPECT_EQ(run.errors[party], "") << "party " << party;
-}
+using testing::expect_no_errors;
 
 TEST(Semi2kDifferential, RandomProgramsPrintExactlyWhatEmulatePrintsFor2To4Parties) {
   // More parties take the generic comparison layer, whose random bits cost many
@@ -37,12 +36,7 @@ TEST(Semi2kDifferential, RandomProgramsPrintExactlyWhatEmulatePrintsFor2To4Parti
     for (uint64_t seed = 1; seed <= (parties == 2 ? 8u : 2u); ++seed) {
       testing::RandomProgramOptions options;
       options.parties = parties;
-      const testing::RandomProgram random = testing::random_program(100 * parties + seed, options);
-      const bytecode::Program program = compiler_lite::assemble(random.assembly, fmt::format("random{}.s", seed));
-      const std::string expected = testing::run_emulate(program, random.inputs, parties).output;
-      const testing::PartiesRun run = testing::run_parties(parties, program, random.inputs, testing::semi2k_party());
-      expect_no_errors(run);
-      ASSERT_EQ(run.output, expected) << parties << " parties, seed " << seed << "\n" << random.assembly;
+      testing::expect_random_program_matches_emulate(100 * parties + seed, options, testing::semi2k_party());
     }
 }
 
@@ -51,9 +45,7 @@ TEST(Semi2kDifferential, ExampleProgramsPrintTheirExpectedOutput) {
   for (const testing::ExampleProgram& example : testing::example_programs()) {
     const bytecode::Program program = compiler_lite::assemble(example.source, example.path.string());
     for (int parties = std::max<int>(2, static_cast<int>(program.requirements.min_parties)); parties <= 3; ++parties) {
-      const testing::PartiesRun run = testing::run_parties(parties, program, example.inputs, testing::semi2k_party());
-      expect_no_errors(run);
-      EXPECT_EQ(run.output, example.expected) << example.path << " with " << parties << " parties";
+      testing::expect_example_output(example, parties, testing::semi2k_party());
       ++checked;
     }
   }
