@@ -24,13 +24,14 @@ enum class DeviationPoint {
   opening,         // the share sent when a value is opened
   random,          // this party's own component of a random value (kept locally), or its
                    // input to random bits (made bit + 2 delta: never a bit)
+  verdict,         // claims a failure to one peer only, then denies it
   comparison,      // any of the above inside ltz/eqz
   truncation,      // any of the above inside trunc/truncpr
 };
 
 inline constexpr DeviationPoint kDeviationPoints[] = {
     DeviationPoint::input,  DeviationPoint::multiplication, DeviationPoint::mac,       DeviationPoint::opening,
-    DeviationPoint::random, DeviationPoint::comparison,     DeviationPoint::truncation};
+    DeviationPoint::random, DeviationPoint::verdict,        DeviationPoint::comparison, DeviationPoint::truncation};
 
 inline std::string_view deviation_point_name(DeviationPoint point) {
   switch (point) {
@@ -39,6 +40,7 @@ inline std::string_view deviation_point_name(DeviationPoint point) {
     case DeviationPoint::mac: return "mac";
     case DeviationPoint::opening: return "opening";
     case DeviationPoint::random: return "random";
+    case DeviationPoint::verdict: return "verdict";
     case DeviationPoint::comparison: return "comparison";
     case DeviationPoint::truncation: return "truncation";
   }

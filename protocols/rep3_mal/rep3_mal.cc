@@ -353,20 +353,31 @@ void Rep3MalProtocol::record_failure(uint8_t code) {
 }
 
 void Rep3MalProtocol::verdict() {
-  // Every party tells both others what it saw. A cheater can only force an abort; an
-  // honest party that saw a failure makes every honest party abort.
-  const std::array<uint8_t, 1> mine{failure_};
-  std::array<uint8_t, 1> from_next{}, from_previous{};
+  // Two rounds, so that the honest parties agree: in the first every party tells both
+  // others what it saw; in the second it passes on the first failure it knows of (its own
+  // or one reported to it). A cheater that reports a failure to only one honest party
+  // cannot split them: that party echoes it to the other. A cheater can only force an
+  // abort; an honest party that saw a failure makes every honest party abort.
   const int next = (me_ + 1) % 3, previous = (me_ + 2) % 3;
-  transport_.exchange(std::array{net::Outgoing{next, mine}, net::Outgoing{previous, mine}},
-                      std::array{net::Incoming{next, from_next}, net::Incoming{previous, from_previous}});
+  std::array<uint8_t, 2> known{failure_, static_cast<uint8_t>(me_)};  // (what failed, who saw it)
+  const bool split = deviation_.fires(DeviationPoint::verdict);  // a test hook's lie
+  for (int round = 0; round < 2; ++round) {
+    std::array<uint8_t, 2> mine = known, to_previous = known;
+    if (split) {
+      mine = {static_cast<uint8_t>(round == 0 ? Failure::opening : Failure::none), static_cast<uint8_t>(me_)};
+      to_previous = {0, static_cast<uint8_t>(me_)};
+    }
+    std::array<uint8_t, 2> from_next{}, from_previous{};
+    transport_.exchange(std::array{net::Outgoing{next, mine}, net::Outgoing{previous, to_previous}},
+                        std::array{net::Incoming{next, from_next}, net::Incoming{previous, from_previous}});
+    for (const auto& heard : {from_next, from_previous})
+      if (known[0] == 0 && heard[0] != 0) known = {heard[0], static_cast<uint8_t>(heard[1] % 3)};
+  }
+  if (known[0] == 0) return;
+  const std::string what = describe(static_cast<Failure>(known[0]));
   if (failure_ != 0)
-    throw ProtocolAbort(fmt::format("rep3-mal: {} (seen by party {}); aborting without revealing anything",
-                                    describe(static_cast<Failure>(failure_)), me_));
-  for (auto [party, code] : {std::pair{next, from_next[0]}, std::pair{previous, from_previous[0]}})
-    if (code != 0)
-      throw ProtocolAbort(fmt::format("rep3-mal: party {} reports that {}; aborting without revealing anything", party,
-                                      describe(static_cast<Failure>(code))));
+    throw ProtocolAbort(fmt::format("rep3-mal: {} (seen by party {}); aborting without revealing anything", what, me_));
+  throw ProtocolAbort(fmt::format("rep3-mal: party {} reports that {}; aborting without revealing anything", known[1], what));
 }
 
 crypto::Prg Rep3MalProtocol::public_coins() {
