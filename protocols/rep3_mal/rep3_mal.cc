@@ -105,6 +105,12 @@ void Rep3MalProtocol::authenticated_product(std::span<Share> out, std::span<cons
   kernel(products, value.second.data(), other.first.data());
   kernel(macs, mac.first.data(), other.second.data());
   kernel(macs, mac.second.data(), other.first.data());
+  finish_product(z, out);
+}
+
+void Rep3MalProtocol::finish_product(std::vector<Word128>& z, std::span<Share> out) {
+  const std::size_t n = out.size();
+  std::vector<Word128> received;
   reshare(z, n, received);
   for (std::size_t k = 0; k < n; ++k) out[k] = {{z[k], received[k]}, {z[n + k], received[n + k]}};
   pending_.insert(pending_.end(), out.begin(), out.end());
@@ -112,9 +118,14 @@ void Rep3MalProtocol::authenticated_product(std::span<Share> out, std::span<cons
 }
 
 void Rep3MalProtocol::mul(std::span<Share> out, std::span<const Share> a, std::span<const Share> b) {
-  authenticated_product(out, a, b, [](std::span<Word128> z, const Word128* x, const Word128* y) {
-    for (std::size_t k = 0; k < z.size(); ++k) z[k] += x[k] * y[k];
-  });
+  // Elementwise: the cross terms straight from the shares (no component arrays).
+  const std::size_t n = out.size();
+  std::vector<Word128> z(2 * n);
+  for (std::size_t k = 0; k < n; ++k) {
+    z[k] = replicated::product_share(a[k].value, b[k].value);
+    z[n + k] = replicated::product_share(a[k].mac, b[k].value);
+  }
+  finish_product(z, out);
 }
 
 void Rep3MalProtocol::dot(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, int64_t length) {
@@ -398,16 +409,15 @@ void Rep3MalProtocol::fold_bits() {
   const std::size_t n = pending_bits_.size();
   std::vector<uint64_t> chi(n);
   coefficients.fill(std::span<uint64_t>(chi));
-  std::vector<Share> weighted(n), complement(n);
+  std::vector<Word128> z(2, 0);
   for (std::size_t k = 0; k < n; ++k) {
-    weighted[k] = scale(pending_bits_[k], chi[k]);
-    complement[k] = add_public(scale(pending_bits_[k], ~Word128{0}), 1);
+    const Share weighted = scale(pending_bits_[k], chi[k]);
+    const Share complement = add_public(scale(pending_bits_[k], ~Word128{0}), 1);
+    z[0] += replicated::product_share(weighted.value, complement.value);
+    z[1] += replicated::product_share(weighted.mac, complement.value);
   }
   Share sum;
-  authenticated_product(std::span<Share>(&sum, 1), weighted, complement,
-                        [n](std::span<Word128> z, const Word128* a, const Word128* b) {
-                          ring::dot_accumulate<Word128>(z, a, b, static_cast<int64_t>(n));
-                        });
+  finish_product(z, std::span<Share>(&sum, 1));
   bit_check_ = combine(bit_check_, sum, 1);
   bits_folded_ = true;
   pending_bits_.clear();

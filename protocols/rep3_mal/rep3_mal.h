@@ -151,6 +151,9 @@ class Rep3MalProtocol {
   // in one round; the results join the pairs the next MAC check covers.
   template <class Kernel>
   void authenticated_product(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, Kernel kernel);
+  // Re-shares z (n products of values, then n of MACs) into `out`; the results join the
+  // pairs the next MAC check covers.
+  void finish_product(std::vector<Word128>& z, std::span<Share> out);
   // Masks additive shares with a zero-sharing, applies a planned deviation (words below
   // `value_words` are products of values, the rest of MACs) and re-shares: one round.
   void reshare(std::span<Word128> z, std::size_t value_words, std::vector<Word128>& received);
