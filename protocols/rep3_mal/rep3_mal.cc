@@ -99,7 +99,7 @@ void Rep3MalProtocol::authenticated_product(std::span<Share> out, std::span<cons
   const Components value = split(a, false), mac = split(a, true);
   Components other = split(b, false);
   for (std::size_t k = 0; k < other.second.size(); ++k) other.second[k] += other.first[k];  // y_i + y_{i+1}
-  std::vector<Word128> z(2 * n, 0), received;
+  std::vector<Word128> z(2 * n, 0);
   std::span<Word128> products(z.data(), n), macs(z.data() + n, n);
   kernel(products, value.first.data(), other.second.data());
   kernel(products, value.second.data(), other.first.data());

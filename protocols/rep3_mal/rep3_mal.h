@@ -160,9 +160,10 @@ class Rep3MalProtocol {
   // MACs for sharings that have none yet: alpha * x, one product each.
   void attach_macs(std::span<Share> shares);
   // Opens fully (128 bits) or the low 64 bits, the lacking component checked against a
-  // hash from its other holder; a mismatch is recorded for the next verdict.
+  // hash from its other holder; a mismatch is recorded for the next verdict. One round.
   void open_verified(std::span<const Pair> shares, bool full, std::span<Word128> out);
-  // One round: every party tells the others whether it saw a failure; throws if any did.
+  // Two rounds: every party tells the others whether it saw a failure, then passes on what
+  // it heard; throws ProtocolAbort, naming the check, if any party saw one.
   void verdict();
   void record_failure(uint8_t code);
   // Folds the pending pairs into the running sums if enough have accumulated.
