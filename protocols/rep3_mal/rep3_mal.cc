@@ -94,7 +94,7 @@ template <class Kernel>
 void Rep3MalProtocol::authenticated_product(std::span<Share> out, std::span<const Share> a, std::span<const Share> b,
                                             Kernel kernel) {
   // z = P(x, y) and m = P(alpha x, y) from the same cross terms as rep3 (Araki et al. §2.2),
-  // re-shared together: ADEN §4, "multiplication" (F_mult on [x][y] and [alpha x][y]).
+  // re-shared together: ADEN's multiplication of SPDZ-wise sharings ([x][y] and [alpha x][y]).
   const std::size_t n = out.size();
   const Components value = split(a, false), mac = split(a, true);
   Components other = split(b, false);
@@ -163,7 +163,7 @@ void Rep3MalProtocol::matmul_clear(std::span<Share> out, std::span<const Share> 
 }
 
 void Rep3MalProtocol::attach_macs(std::span<Share> shares) {
-  // alpha * x: rep3's multiplication of the sharings of alpha and x (ADEN §4, "input").
+  // alpha * x: rep3's multiplication of the sharings of alpha and x (ADEN's input of a SPDZ-wise sharing).
   const std::size_t n = shares.size();
   std::vector<Word128> z(n), received;
   for (std::size_t k = 0; k < n; ++k) z[k] = replicated::product_share(alpha_, shares[k].value);
@@ -215,7 +215,7 @@ void Rep3MalProtocol::random(std::span<Share> out) {
 void Rep3MalProtocol::random_bits(std::span<Share> out) {
   // b = x ^ r: x a bit party p draws privately and inputs (the low-cost honest-majority
   // daBit of Damgard et al., "New primitives for actively-secure MPC over rings", S&P 2019,
-  // §5, without its binary half), r a bit on component j = p + 2, which the two OTHER
+  // without its binary half), r a bit on component j = p + 2, which the two OTHER
   // parties draw from their common key k_j. No single party knows both; x ^ r = x + r - 2xr.
   // Value k is input by party k % 3, so the inputs spread over the parties.
   //   round 1: the inputs (party p sends x_{p+1} = x - x_p, a full element of Z_2^128, so
@@ -424,7 +424,7 @@ void Rep3MalProtocol::fold_bits() {
 }
 
 void Rep3MalProtocol::fold_pending() {
-  // ADEN §4, "verification" (as SPDZ2k's MAC check, Cramer et al. §3), in batches: coins
+  // ADEN's verification (as SPDZ2k's MAC check, Cramer et al. CRYPTO 2018), in batches: coins
   // chi_k in Z_2^64 are drawn only after every pair they weigh was fixed; a later batch
   // gets fresh coins, so no error can be chosen to cancel an earlier one.
   crypto::Prg coefficients = public_coins();

@@ -1,8 +1,8 @@
 // rep3-mal: three-party replicated secret sharing with active security and an honest
 // majority, made so by SPDZ-wise MACs: Abspoel, Dalskov, Escudero, Nof, "An efficient
-// passive-to-active compiler for honest-majority MPC over rings" (ACNS 2021), §4, the
+// passive-to-active compiler for honest-majority MPC over rings" (ACNS 2021, "ADEN"), the
 // protocol Dalskov-Escudero-Keller evaluate as "SPDZ-wise replicated" (USENIX Security
-// 2021, §3). One corrupted party may deviate arbitrarily: the others then abort, or the
+// 2021). One corrupted party may deviate arbitrarily: the others then abort, or the
 // output is correct.
 //
 // Values live in Z_2^128 = Z_2^(k+s) with k = 64 (the program's ring) and s = 64
@@ -11,12 +11,13 @@
 // replicated random sharing no party knows. Linear operations act on both. A product runs
 // rep3's multiplication on (x, y) and on (alpha*x, y) in the same round; a deviation can
 // only add an error to what a party sends, and the MAC check below catches any error that
-// changes the low 64 bits, except with probability about 2^-57 (ADEN §4, Lemma 1, after
-// SPDZ2k's Cramer et al. CRYPTO 2018, Lemma 1).
+// changes the low 64 bits, except with probability about 2^-57 (ADEN's analysis, after SPDZ2k's:
+// Cramer, Damgard, Escudero, Scholl, Xing, CRYPTO 2018).
 //
 // Openings are verified by the redundancy of replicated sharing: the component a party
-// lacks is held by BOTH other parties; one sends it and the other sends a hash of it (Araki
-// et al. CCS 2016 §2.3 / "malicious" opening of MP-SPDZ's replicated MC). Openings inside
+// lacks is held by BOTH other parties; one sends it and the other sends a hash of it (the
+// opening of the malicious three-party protocols of Furukawa, Lindell, Nof, Weinstein,
+// Eurocrypt 2017). Openings inside
 // comparisons and truncations (of uniformly masked values) are compared at once and the
 // verdict is shared at the next check; an `open` or `output` of the program is preceded by
 // a full check and followed by a verdict round before it returns.
