@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdlib>
 #include <new>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace mpvm {
@@ -45,5 +47,53 @@ class HugePageAllocator {
 // std::vector backed by the allocator above.
 template <class T>
 using LargeVector = std::vector<T, HugePageAllocator<T>>;
+
+// For arrays that must read as zero where never written (the VM's memory banks). Large
+// blocks come straight from mmap, whose pages the kernel zeroes on first touch, and new
+// elements are default-initialised rather than zero-filled: growing a bank writes nothing,
+// so cells a program never touches cost no page, and those it does are zeroed once, by
+// the kernel. Only for element types whose all-zero bytes are the value zero.
+template <class T>
+class ZeroPageAllocator {
+ public:
+  using value_type = T;
+  ZeroPageAllocator() = default;
+  template <class U>
+  ZeroPageAllocator(const ZeroPageAllocator<U>&) noexcept {}
+
+  T* allocate(std::size_t count) {
+    if (count > std::size_t(-1) / sizeof(T)) throw std::bad_array_new_length();
+    const std::size_t bytes = count * sizeof(T);
+    if (bytes < kHugePageBytes) {
+      if (void* p = std::calloc(count, sizeof(T))) return static_cast<T*>(p);
+      throw std::bad_alloc();
+    }
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: failure is harmless
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t count) noexcept {
+    const std::size_t bytes = count * sizeof(T);
+    if (bytes < kHugePageBytes) std::free(p);
+    else ::munmap(p, bytes);
+  }
+  // Default-initialisation: the memory is zero already (calloc, or fresh mmap pages).
+  template <class U>
+  void construct(U* p) noexcept {
+    static_assert(std::is_trivially_default_constructible_v<U>);
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+
+  template <class U>
+  bool operator==(const ZeroPageAllocator<U>&) const noexcept { return true; }
+};
+
+template <class T>
+using ZeroedLargeVector = std::vector<T, ZeroPageAllocator<T>>;
 
 }  // namespace mpvm

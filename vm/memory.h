@@ -52,7 +52,7 @@ class Memory {
 
   char bank_;
   uint64_t limit_;
-  LargeVector<T> cells_;
+  ZeroedLargeVector<T> cells_;  // grows without writing: untouched cells cost no page
 };
 
 }  // namespace mpvm::vm
