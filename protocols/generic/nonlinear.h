@@ -15,7 +15,8 @@
 //
 // ltz: x < 0 iff bit bits-1 of x' = x + 2^(bits-1) is 0, which is c ^ r ^ the borrow from
 // the bits below (one tree); trunc is the formula above minus 2^(bits-1-m) (two trees, in
-// the same rounds); eqz is an AND tree over [c_i == r_i] for i < bits; truncpr is
+// the same rounds; the 64-position one only where the public c is below 2^bits, since
+// the wrap [c < r] is 0 elsewhere); eqz is an AND tree over [c_i == r_i] for i < bits; truncpr is
 // the statistical variant (mask of bits+40 bits, no wrap, one LSB of error) when
 // bits <= 24, and exact trunc otherwise.
 //
@@ -79,8 +80,24 @@ class NonLinear {
     const std::size_t n = x.size();
     Mask mask = open_with_mask(x, uint64_t{1} << (bits - 1));
     // floor(x'/2^m) = (c >> m) - (r >> m) - [c mod 2^m < r mod 2^m] + 2^(64-m) [c < r]
+    // The wrap [c < r] = [x' + r >= 2^64] leaves c = x' + r - 2^64 < x' < 2^bits, so it is
+    // 0 wherever the public c is at least 2^bits: its 64-position tree runs only on the
+    // other lanes (a fraction 2^(bits-64) of them), in the same rounds as the m-position one.
     std::vector<Share> low(n), full(n);
-    borrows(mask, {m, 64}, {std::span<Share>(low), std::span<Share>(full)});
+    std::vector<std::size_t> may_wrap;
+    for (std::size_t k = 0; k < n; ++k)
+      if (bits == 64 || mask.c[k] < uint64_t{1} << bits) may_wrap.push_back(k);
+    const std::size_t w = may_wrap.size();
+    std::vector<Share> wrap_bits(64 * w), wrap(w);
+    std::vector<uint64_t> wrap_c(w);
+    for (std::size_t j = 0; j < w; ++j) {
+      wrap_c[j] = mask.c[may_wrap[j]];
+      for (unsigned i = 0; i < 64; ++i) wrap_bits[i * w + j] = mask.bits[i * n + may_wrap[j]];
+    }
+    const BorrowJob jobs[] = {{mask.bits, mask.c, m, low}, {wrap_bits, wrap_c, 64, wrap}};
+    borrows(std::span<const BorrowJob>(jobs, w > 0 ? 2 : 1));
+    p_.constant(full, 0);
+    for (std::size_t j = 0; j < w; ++j) full[may_wrap[j]] = wrap[j];
     compose(mask.bits, n, m, 64, out);  // r >> m
     std::vector<Clear> c_high(n);
     for (std::size_t k = 0; k < n; ++k) c_high[k] = (mask.c[k] >> m) - (uint64_t{1} << (bits - 1 - m));
@@ -97,7 +114,8 @@ class NonLinear {
     const unsigned k = bits - 1;
     Mask mask = open_with_mask(x, uint64_t{1} << k);
     std::vector<Share> borrow(n), product(n);
-    borrows(mask, {k}, {std::span<Share>(borrow)});
+    const BorrowJob job{mask.bits, mask.c, k, borrow};
+    borrows(std::span<const BorrowJob>(&job, 1));
     std::span<Share> r_k(mask.bits.data() + k * n, n);
     xor_into(borrow, r_k, product);  // r_k ^ borrow
     // ltz = 1 - (c_k ^ t) = t where c_k = 1, 1 - t where c_k = 0
@@ -193,36 +211,47 @@ class NonLinear {
   }
 
   // out[k] = [c_i == r_i] for value k: r_i where c_i = 1, 1 - r_i where c_i = 0.
-  void equal_bits(const Mask& mask, unsigned i, std::span<Share> out) {
-    const std::size_t n = mask.c.size();
+  void equal_bits(const Mask& mask, unsigned i, std::span<Share> out) { equal_bits(mask.bits, mask.c, i, out); }
+  void equal_bits(std::span<const Share> bits, std::span<const uint64_t> c, unsigned i, std::span<Share> out) {
+    const std::size_t n = c.size();
     std::vector<Clear> sign(n), offset(n);
     for (std::size_t k = 0; k < n; ++k) {
-      const bool c_i = mask.c[k] >> i & 1;
+      const bool c_i = c[k] >> i & 1;
       sign[k] = c_i ? 1 : Clear(0) - 1;
       offset[k] = c_i ? 0 : 1;
     }
-    p_.mul_clear(out, std::span<const Share>(mask.bits).subspan(i * n, n), sign);
+    p_.mul_clear(out, bits.subspan(i * n, n), sign);
     p_.add_clear(out, out, offset);
   }
 
-  // For each width w in `widths`: out[k] = [c mod 2^w < r mod 2^w]. Per position i (the
-  // higher wins): "r wins" g_i = (1 - c_i) r_i, "equal" e_i = [c_i == r_i]; neighbours
-  // combine as (G, E) = (G_hi + E_hi G_lo, E_hi E_lo) (the two terms of G never both hold).
-  // All trees advance together, one mul round per level.
-  void borrows(const Mask& mask, std::initializer_list<unsigned> widths, std::initializer_list<std::span<Share>> outs) {
-    const std::size_t n = mask.c.size();
+  // A comparison of public c with the secret bits of r over the low `width` positions:
+  // out[k] = [c_k mod 2^width < r_k mod 2^width], for the values whose bits (bit-major: bit i
+  // of value k at bits[i*n + k]) and c are given.
+  struct BorrowJob {
+    std::span<const Share> bits;
+    std::span<const uint64_t> c;
+    unsigned width;
+    std::span<Share> out;
+  };
+
+  // Per position i (the higher wins): "r wins" g_i = (1 - c_i) r_i, "equal" e_i =
+  // [c_i == r_i]; neighbours combine as (G, E) = (G_hi + E_hi G_lo, E_hi E_lo) (the two
+  // terms of G never both hold). All jobs advance together, one mul round per level.
+  void borrows(std::span<const BorrowJob> jobs) {
     struct Tree {
       unsigned width;
+      std::size_t n;
       std::vector<Share> g, e;  // bit-major
     };
     std::vector<Tree> trees;
-    for (unsigned w : widths) {
-      Tree t{w, std::vector<Share>(w * n), std::vector<Share>(w * n)};
-      for (unsigned i = 0; i < w; ++i) {
+    for (const BorrowJob& job : jobs) {
+      const std::size_t n = job.c.size();
+      Tree t{job.width, n, std::vector<Share>(job.width * n), std::vector<Share>(job.width * n)};
+      for (unsigned i = 0; i < job.width; ++i) {
         std::vector<Clear> not_c(n);
-        for (std::size_t k = 0; k < n; ++k) not_c[k] = (mask.c[k] >> i & 1) ? 0 : 1;
-        p_.mul_clear(std::span<Share>(t.g).subspan(i * n, n), std::span<const Share>(mask.bits).subspan(i * n, n), not_c);
-        equal_bits(mask, i, std::span<Share>(t.e).subspan(i * n, n));
+        for (std::size_t k = 0; k < n; ++k) not_c[k] = (job.c[k] >> i & 1) ? 0 : 1;
+        p_.mul_clear(std::span<Share>(t.g).subspan(i * n, n), job.bits.subspan(i * n, n), not_c);
+        equal_bits(job.bits, job.c, i, std::span<Share>(t.e).subspan(i * n, n));
       }
       trees.push_back(std::move(t));
     }
@@ -230,6 +259,7 @@ class NonLinear {
       std::vector<Share> left, right;
       for (Tree& t : trees)
         for (unsigned j = 0; j < t.width / 2; ++j) {
+          const std::size_t n = t.n;
           const auto hi = t.e.begin() + (2 * j + 1) * n;
           left.insert(left.end(), hi, hi + n), right.insert(right.end(), t.g.begin() + 2 * j * n, t.g.begin() + (2 * j + 1) * n);
           left.insert(left.end(), hi, hi + n), right.insert(right.end(), t.e.begin() + 2 * j * n, t.e.begin() + (2 * j + 1) * n);
@@ -240,6 +270,7 @@ class NonLinear {
       std::size_t at = 0;
       for (Tree& t : trees) {
         if (t.width <= 1) continue;
+        const std::size_t n = t.n;
         const unsigned half = t.width / 2, width = half + t.width % 2;
         std::vector<Share> g(width * n), e(width * n);
         for (unsigned j = 0; j < half; ++j, at += 2 * n) {
@@ -254,11 +285,9 @@ class NonLinear {
         t.g = std::move(g), t.e = std::move(e), t.width = width;
       }
     }
-    auto out = outs.begin();
-    for (const Tree& t : trees) {
-      if (t.width == 0) p_.constant(*out, 0);
-      else std::copy_n(t.g.begin(), n, out->begin());
-      ++out;
+    for (std::size_t j = 0; j < jobs.size(); ++j) {
+      if (trees[j].width == 0) p_.constant(jobs[j].out, 0);
+      else std::copy_n(trees[j].g.begin(), trees[j].n, jobs[j].out.begin());
     }
   }
 

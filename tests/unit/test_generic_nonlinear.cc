@@ -70,6 +70,16 @@ TEST(GenericNonLinear, TruncExactForEveryShift) {
   }
 }
 
+TEST(GenericNonLinear, TruncExactWhereTheMaskMayWrap) {
+  // The wrap's tree runs only on lanes whose public c is below 2^bits: about 1/8, 1/4 and
+  // 1/2 of them at 61, 62 and 63 bits, so both kinds of lane meet in one vector.
+  for (unsigned bits : {61u, 62u, 63u}) {
+    const auto values = values_for(bits, 200, 300 + bits);
+    for (unsigned m : {1u, 17u, bits - 1})
+      expect_generic_equals_reference(fmt::format("trunc:{0} s{0}, s0, {1}, {2}", values.size(), m, bits), values, true);
+  }
+}
+
 TEST(GenericNonLinear, TruncprIsFloorOrFloorPlusOne) {
   for (unsigned bits : {12u, 24u, 40u}) {
     const auto values = values_for(bits, 300, bits);
