@@ -7,8 +7,10 @@
 //
 // - random bits: every party inputs a random bit and the bits are XORed arithmetically
 //   (x ^ y = x + y - 2xy), so the bit is uniform while one party is honest;
-// - a mask r = sum r_i 2^i uniform over all of Z_2^64, so c = x + r, once opened, says
-//   nothing about x (no statistical slack is needed in the ring);
+// - a mask r uniform over all of Z_2^64, so c = x + r, once opened, says nothing about x
+//   (no statistical slack is needed in the ring): r = sum r_i 2^i over the positions the
+//   operation reads (ltz and eqz: the low `bits`; trunc: all 64) plus, above them, a random
+//   ring element times a power of two, which needs no bits;
 // - floor(x' / 2^m) = (c >> m) - (r >> m) - [c mod 2^m < r mod 2^m] + 2^(64-m) [c < r] for
 //   x' = c - r (mod 2^64) read as an integer in [0, 2^64); both comparisons of the public c
 //   with the secret bits of r run in one tree of ceil(log2 64) multiplication rounds.
@@ -21,8 +23,8 @@
 // bits <= 24, and exact trunc otherwise.
 //
 // Rounds (P with one-round mul and open, n parties): random bits 2n - 1, open 1, tree
-// ceil(log2 bits) (trunc: 6), ltz one more. Communication is dominated by the 64 random
-// bits per value. Everything is laid out bit-major (bit i of every value contiguous), so
+// ceil(log2 bits) (trunc: 6), ltz one more. Communication is dominated by the random bits:
+// `bits` per value for ltz and eqz, 64 for trunc. Everything is laid out bit-major (bit i of every value contiguous), so
 // each step is one vector call per bit position.
 #pragma once
 
@@ -78,7 +80,7 @@ class NonLinear {
       return;
     }
     const std::size_t n = x.size();
-    Mask mask = open_with_mask(x, uint64_t{1} << (bits - 1));
+    Mask mask = open_with_mask(x, uint64_t{1} << (bits - 1), 64);
     // floor(x'/2^m) = (c >> m) - (r >> m) - [c mod 2^m < r mod 2^m] + 2^(64-m) [c < r]
     // The wrap [c < r] = [x' + r >= 2^64] leaves c = x' + r - 2^64 < x' < 2^bits, so it is
     // 0 wherever the public c is at least 2^bits: its 64-position tree runs only on the
@@ -112,7 +114,7 @@ class NonLinear {
   void ltz(std::span<Share> out, std::span<const Share> x, unsigned bits) {
     const std::size_t n = x.size();
     const unsigned k = bits - 1;
-    Mask mask = open_with_mask(x, uint64_t{1} << k);
+    Mask mask = open_with_mask(x, uint64_t{1} << k, bits);
     std::vector<Share> borrow(n), product(n);
     const BorrowJob job{mask.bits, mask.c, k, borrow};
     borrows(std::span<const BorrowJob>(&job, 1));
@@ -132,7 +134,7 @@ class NonLinear {
   // 1 if x == 0 else 0: x == 0 iff the low `bits` bits of c = x + r and r agree.
   void eqz(std::span<Share> out, std::span<const Share> x, unsigned bits) {
     const std::size_t n = x.size();
-    Mask mask = open_with_mask(x, 0);
+    Mask mask = open_with_mask(x, 0, bits);
     std::vector<Share> agree(static_cast<std::size_t>(bits) * n);
     for (unsigned i = 0; i < bits; ++i) equal_bits(mask, i, std::span<Share>(agree).subspan(i * n, n));
     and_tree(agree, n, bits, out);
@@ -171,13 +173,22 @@ class NonLinear {
     std::vector<uint64_t> c;
   };
 
-  Mask open_with_mask(std::span<const Share> x, uint64_t offset) {
+  Mask open_with_mask(std::span<const Share> x, uint64_t offset, unsigned decomposed) {
+    // r = sum_{i < decomposed} r_i 2^i + 2^decomposed R: only the positions a comparison
+    // reads need their bits; above them a random ring element R keeps r, and so c, uniform
+    // over Z_2^64 at the price of one random value instead of a random bit per position.
     const std::size_t n = x.size();
     Mask mask;
-    mask.bits.resize(64 * n);
+    mask.bits.resize(decomposed * n);
     random_bits(mask.bits);
     std::vector<Share> r(n);
-    compose(mask.bits, n, 0, 64, r);
+    compose(mask.bits, n, 0, decomposed, r);
+    if (decomposed < 64) {
+      std::vector<Share> high(n);
+      p_.random(high);
+      p_.mul_scalar(high, high, Clear(1) << decomposed);
+      p_.add(r, r, high);
+    }
     mask.c.resize(n);
     open_masked(x, r, offset, mask.c);
     return mask;
