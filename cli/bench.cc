@@ -34,7 +34,7 @@ constexpr NetworkSetting kNetworks[] = {
 // --repeat 3. semi2k makes its triples by OT, gigabytes per MobileNet: 0.25/128 takes
 // about 35 s a run, 0.5/160 about 220 s (three of those would take the matrix to about
 // 14 minutes, too close), so the larger networks run only when named. rep3-mal, whose
-// comparisons run through the generic layer (0.25/128 takes about 4 minutes a run), too.
+// comparisons run through the generic layer (0.25/128 takes about 2.5 minutes a run), too.
 constexpr BenchProgramInfo kPrograms[] = {
     {"mul", "10^6 secret multiplications as one vector (muls)", true, false},
     {"cmp", "10^5 comparisons (ltz) of 64-bit secret values", true, false},
