@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "base/errors.h"
 #include "compiler_lite/assembler.h"
 #include "protocols/core/deviation.h"
 #include "protocols/net/memory_transport.h"
@@ -205,6 +206,23 @@ TEST(Rep3MalCheating, ARandomBitInputThatIsNotABitFailsTheBitCheck) {
         EXPECT_NE(run.errors[party].find("bit check failed"), std::string::npos) << party << ": " << run.errors[party];
       }
   }
+}
+
+TEST(Rep3MalFailures, APeerThatDiesEndsTheOthersWithAnErrorNamingIt) {
+  // Not a deviation the checks can see: the others stop on the network error, naming it.
+  const bytecode::Program program = compiler_lite::assemble("rands:10 s0\nmuls:10 s10, s0, s0\nopen:10 c0, s10\nprintc:10 c0\n", "test.s");
+  const testing::PartiesRun run = testing::run_parties(3, program, {}, [](net::Transport& transport, const bytecode::Program& p,
+                                                                          vm::PrivateInputs& inputs, vm::ProgramOutput& output) {
+    transport.set_phase(net::Phase::setup);
+    protocols::Rep3MalProtocol protocol(transport);
+    if (transport.party() == 2) throw NetworkError("party 2 crashed on purpose");
+    transport.set_phase(net::Phase::online);
+    vm::Interpreter interpreter(p, protocol, inputs, output);
+    return interpreter.run();
+  });
+  EXPECT_EQ(run.output, "");
+  EXPECT_NE(run.errors[1].find("party 2"), std::string::npos) << run.errors[1];
+  EXPECT_NE(run.errors[0], "");
 }
 
 TEST(Rep3MalCheating, DeviationSpecificationsParseAndBadOnesAreRefused) {
