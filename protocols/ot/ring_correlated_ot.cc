@@ -33,6 +33,30 @@ void check_message(std::span<const uint8_t> message, std::span<const uint8_t> wi
                             packed_bytes(widths)));
 }
 
+// body(j, H(q_j), H(q_j ^ delta)) for every OT j: the sender's two pads, hashed a batch at
+// a time through a stack buffer.
+template <class Body>
+void for_each_sender_pad_pair(std::span<const Block> q, Block delta, uint64_t tweak_base, Body body) {
+  std::array<Block, kBatch> zero, one;
+  for (std::size_t start = 0; start < q.size(); start += kBatch) {
+    const std::size_t n = std::min(kBatch, q.size() - start);
+    correlation_robust_hash(q.subspan(start, n), Block{}, tweak_base + start, zero);
+    correlation_robust_hash(q.subspan(start, n), delta, tweak_base + start, one);
+    for (std::size_t i = 0; i < n; ++i) body(start + i, zero[i].low, one[i].low);
+  }
+}
+
+// body(j, H(t_j)) for every OT j: the receiver's pad of its choice.
+template <class Body>
+void for_each_receiver_pad(std::span<const Block> t, uint64_t tweak_base, Body body) {
+  std::array<Block, kBatch> hashes;
+  for (std::size_t start = 0; start < t.size(); start += kBatch) {
+    const std::size_t n = std::min(kBatch, t.size() - start);
+    correlation_robust_hash(t.subspan(start, n), Block{}, tweak_base + start, hashes);
+    for (std::size_t i = 0; i < n; ++i) body(start + i, hashes[i].low);
+  }
+}
+
 }  // namespace
 
 std::size_t packed_bytes(std::span<const uint8_t> widths) {
@@ -49,18 +73,10 @@ void sender_correlate(std::span<const Block> q, Block delta, std::span<const uin
   check_widths(widths, count);
   check_message(message, widths);
   PackedBitWriter writer(message);
-  std::array<Block, kBatch> own, other;
-  for (std::size_t start = 0; start < count; start += kBatch) {
-    const std::size_t n = std::min(kBatch, count - start);
-    correlation_robust_hash(q.subspan(start, n), Block{}, tweak_base + start, own);
-    correlation_robust_hash(q.subspan(start, n), delta, tweak_base + start, other);
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t j = start + i;
-      const uint64_t mask = low_bits_mask(widths[j]);
-      x[j] = own[i].low & mask;
-      writer.put(own[i].low + correlation[j] - other[i].low, widths[j]);
-    }
-  }
+  for_each_sender_pad_pair(q, delta, tweak_base, [&](std::size_t j, uint64_t own, uint64_t other) {
+    x[j] = own & low_bits_mask(widths[j]);
+    writer.put(own + correlation[j] - other, widths[j]);
+  });
   writer.finish();
 }
 
@@ -69,12 +85,7 @@ void receiver_hash(std::span<const Block> t, std::span<const uint8_t> widths, ui
   const std::size_t count = t.size();
   check_sizes("receiver_hash", count, {h.size()});
   check_widths(widths, count);
-  std::array<Block, kBatch> hashes;
-  for (std::size_t start = 0; start < count; start += kBatch) {
-    const std::size_t n = std::min(kBatch, count - start);
-    correlation_robust_hash(t.subspan(start, n), Block{}, tweak_base + start, hashes);
-    for (std::size_t i = 0; i < n; ++i) h[start + i] = hashes[i].low & low_bits_mask(widths[start + i]);
-  }
+  for_each_receiver_pad(t, tweak_base, [&](std::size_t j, uint64_t pad) { h[j] = pad & low_bits_mask(widths[j]); });
 }
 
 void receiver_finish(std::span<const uint64_t> h, std::span<const uint64_t> choices, std::span<const uint8_t> message,
@@ -102,28 +113,17 @@ void sender_random(std::span<const Block> q, Block delta, uint64_t tweak_base, s
                    std::span<uint64_t> m1) {
   const std::size_t count = q.size();
   check_sizes("sender_random", count, {m0.size(), m1.size()});
-  std::array<Block, kBatch> zero, one;
-  for (std::size_t start = 0; start < count; start += kBatch) {
-    const std::size_t n = std::min(kBatch, count - start);
-    correlation_robust_hash(q.subspan(start, n), Block{}, tweak_base + start, zero);
-    correlation_robust_hash(q.subspan(start, n), delta, tweak_base + start, one);
-    for (std::size_t i = 0; i < n; ++i) {
-      m0[start + i] = zero[i].low;
-      m1[start + i] = one[i].low;
-    }
-  }
+  for_each_sender_pad_pair(q, delta, tweak_base, [&](std::size_t j, uint64_t zero, uint64_t one) {
+    m0[j] = zero;
+    m1[j] = one;
+  });
 }
 
 void receiver_random(std::span<const Block> t, std::span<const uint64_t> choices, uint64_t tweak_base,
                      std::span<uint64_t> m_u) {
   const std::size_t count = t.size();
   check_sizes("receiver_random", count, {m_u.size(), choices.size() * 64});
-  std::array<Block, kBatch> hashes;
-  for (std::size_t start = 0; start < count; start += kBatch) {
-    const std::size_t n = std::min(kBatch, count - start);
-    correlation_robust_hash(t.subspan(start, n), Block{}, tweak_base + start, hashes);
-    for (std::size_t i = 0; i < n; ++i) m_u[start + i] = hashes[i].low;
-  }
+  for_each_receiver_pad(t, tweak_base, [&](std::size_t j, uint64_t pad) { m_u[j] = pad; });
 }
 
 }  // namespace mpvm::ot
