@@ -6,11 +6,14 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <span>
+#include <thread>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "protocols/net/memory_transport.h"
 #include "protocols/net/transport.h"
 
 namespace mpvm::testing {
@@ -47,6 +50,33 @@ inline void expect_every_bit_balanced(const std::vector<uint64_t>& words, const 
     for (uint64_t w : words) ones += (w >> bit) & 1;
     EXPECT_NEAR(ones, n / 2, 5 * sigma) << what << ", bit " << bit;
   }
+}
+
+// Every whole word party 1 receives while `Protocol` (built on each party's transport)
+// computes `operation` ("mul", "ltz", "eqz" or "trunc") on `lanes` copies of `secret`,
+// input by party 0 — the input's own messages left out.
+template <class Protocol>
+std::vector<uint64_t> words_seen_by_party_1(int parties, int64_t secret, const std::string& operation,
+                                            std::size_t lanes) {
+  net::MemoryNetwork network(parties, 30);
+  std::vector<uint64_t> seen;
+  std::vector<std::thread> threads;
+  for (int party = 0; party < parties; ++party)
+    threads.emplace_back([&, party] {
+      RecordingTransport transport(network.transport(party));
+      Protocol protocol(transport);
+      const std::vector<int64_t> values(lanes, secret);
+      std::vector<typename Protocol::Share> x(lanes), y(lanes);
+      protocol.input(0, x, party == 0 ? std::span<const int64_t>(values) : std::span<const int64_t>());
+      transport.received.clear();
+      if (operation == "mul") protocol.mul(y, x, x);
+      if (operation == "ltz") protocol.ltz(y, x, 64);
+      if (operation == "eqz") protocol.eqz(y, x, 64);
+      if (operation == "trunc") protocol.trunc(y, x, 16, 40);
+      if (party == 1) seen = transport.received;
+    });
+  for (auto& t : threads) t.join();
+  return seen;
 }
 
 }  // namespace mpvm::testing

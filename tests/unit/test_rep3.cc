@@ -147,31 +147,6 @@ TEST(Rep3Privacy, SharesReconstructTheInput) {
   }
 }
 
-// Every word party 1 receives while rep3 computes `operation` on 4096 copies of `secret`
-// (input by party 0).
-std::vector<uint64_t> words_seen_by_party_1(int64_t secret, const std::string& operation) {
-  constexpr std::size_t kLanes = 4096;
-  net::MemoryNetwork network(3, 10);
-  std::vector<uint64_t> seen;
-  std::vector<std::thread> threads;
-  for (int party = 0; party < 3; ++party) {
-    threads.emplace_back([&, party] {
-      testing::RecordingTransport transport(network.transport(party));
-      protocols::Rep3Protocol protocol(transport);
-      const std::vector<int64_t> values(kLanes, secret);
-      std::vector<ReplicatedShare> x(kLanes), y(kLanes);
-      protocol.input(0, x, party == 0 ? std::span<const int64_t>(values) : std::span<const int64_t>());
-      transport.received.clear();
-      if (operation == "ltz") protocol.ltz(y, x, 64);
-      if (operation == "eqz") protocol.eqz(y, x, 64);
-      if (operation == "trunc") protocol.trunc(y, x, 16, 40);
-      if (operation == "mul") protocol.mul(y, x, x);
-      if (party == 1) seen = transport.received;
-    });
-  }
-  for (auto& t : threads) t.join();
-  return seen;
-}
 
 TEST(Rep3Privacy, EveryWordAPartyReceivesDuringAnOperationLooksUniform) {
   // Each message is masked (zero-sharings, PRG masks, daBits), so for a constant secret
@@ -179,7 +154,7 @@ TEST(Rep3Privacy, EveryWordAPartyReceivesDuringAnOperationLooksUniform) {
   // share (e.g. an AND's cross terms on zero inputs) would be all zeros. 5 sigma bounds.
   for (const std::string operation : {"mul", "ltz", "eqz", "trunc"}) {
     for (int64_t secret : {int64_t{0}, int64_t{-1}}) {
-      testing::expect_every_bit_balanced(words_seen_by_party_1(secret, operation),
+      testing::expect_every_bit_balanced(testing::words_seen_by_party_1<protocols::Rep3Protocol>(3, secret, operation, 4096),
                                          fmt::format("{} of {}", operation, secret));
     }
   }

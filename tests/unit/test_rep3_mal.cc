@@ -99,36 +99,13 @@ TEST(Rep3MalCommunication, AProductCostsTwoElementsOfZ2To128PerPartyInOneRound) 
   }
 }
 
-// Every word party 1 receives while rep3-mal computes `operation` on copies of `secret`
-// (input by party 0).
-std::vector<uint64_t> words_seen_by_party_1(int64_t secret, const std::string& operation) {
-  constexpr std::size_t kLanes = 2048;
-  net::MemoryNetwork network(3, 10);
-  std::vector<uint64_t> seen;
-  std::vector<std::thread> threads;
-  for (int party = 0; party < 3; ++party) {
-    threads.emplace_back([&, party] {
-      testing::RecordingTransport transport(network.transport(party));
-      protocols::Rep3MalProtocol protocol(transport);
-      const std::vector<int64_t> values(kLanes, secret);
-      std::vector<protocols::AuthenticatedShare> x(kLanes), y(kLanes);
-      protocol.input(0, x, party == 0 ? std::span<const int64_t>(values) : std::span<const int64_t>());
-      transport.received.clear();
-      if (operation == "ltz") protocol.ltz(y, x, 64);
-      if (operation == "mul") protocol.mul(y, x, x);
-      if (party == 1) seen = transport.received;
-    });
-  }
-  for (auto& t : threads) t.join();
-  return seen;
-}
 
 TEST(Rep3MalPrivacy, EveryWordAPartyReceivesDuringAnOperationLooksUniform) {
   // Value and MAC messages are masked by zero-sharings, openings by uniform masks, so for
   // a constant secret every bit position of what party 1 receives is 1 about half the time.
   for (const std::string operation : {"mul", "ltz"})
     for (int64_t secret : {int64_t{0}, int64_t{-1}})
-      testing::expect_every_bit_balanced(words_seen_by_party_1(secret, operation), fmt::format("{} of {}", operation, secret));
+      testing::expect_every_bit_balanced(testing::words_seen_by_party_1<protocols::Rep3MalProtocol>(3, secret, operation, 2048), fmt::format("{} of {}", operation, secret));
 }
 
 // ---- somebody cheats: every honest party aborts, nothing wrong is printed ----

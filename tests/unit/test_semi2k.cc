@@ -155,30 +155,6 @@ TEST(Semi2kCommunication, MatrixProductsOpenTheirOperandsNotEveryTerm) {
 
 // ---- privacy ----
 
-// Every word party 1 receives (online and offline) while semi2k computes `operation` on
-// 2048 copies of `secret`, input by party 0.
-std::vector<uint64_t> words_seen_by_party_1(int parties, int64_t secret, const std::string& operation) {
-  constexpr std::size_t kLanes = 2048;
-  net::MemoryNetwork network(parties, 30);
-  std::vector<uint64_t> seen;
-  std::vector<std::thread> threads;
-  for (int party = 0; party < parties; ++party)
-    threads.emplace_back([&, party] {
-      testing::RecordingTransport transport(network.transport(party));
-      protocols::Semi2kProtocol protocol(transport);
-      const std::vector<int64_t> values(kLanes, secret);
-      std::vector<uint64_t> x(kLanes), y(kLanes);
-      protocol.input(0, x, party == 0 ? std::span<const int64_t>(values) : std::span<const int64_t>());
-      transport.received.clear();
-      if (operation == "mul") protocol.mul(y, x, x);
-      if (operation == "ltz") protocol.ltz(y, x, 64);
-      if (operation == "trunc") protocol.trunc(y, x, 16, 40);
-      if (party == 1) seen = transport.received;
-    });
-  for (auto& t : threads) t.join();
-  return seen;
-}
-
 TEST(Semi2kPrivacy, EveryWordAPartyReceivesLooksUniform) {
   // Two parties: the OT-based comparison; three: products only (the generic layer's
   // messages are products and openings of masked values too).
@@ -186,7 +162,7 @@ TEST(Semi2kPrivacy, EveryWordAPartyReceivesLooksUniform) {
     for (const std::string operation : {"mul", "ltz", "trunc"})
       for (int64_t secret : {int64_t{0}, int64_t{-1}}) {
         if (parties == 3 && operation != "mul") continue;
-        testing::expect_every_bit_balanced(words_seen_by_party_1(parties, secret, operation),
+        testing::expect_every_bit_balanced(testing::words_seen_by_party_1<protocols::Semi2kProtocol>(parties, secret, operation, 2048),
                                            fmt::format("{} parties, {} of {}", parties, operation, secret));
       }
 }
