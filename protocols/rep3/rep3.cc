@@ -92,27 +92,7 @@ void Rep3Protocol::conv2d(std::span<Share> out, std::span<const Share> input, st
 
 void Rep3Protocol::input(int party, std::span<Share> out, std::span<const int64_t> values) {
   if (party < 0 || party > 2) throw RuntimeError(fmt::format("party {} does not exist (rep3 has parties 0, 1, 2)", party));
-  // The owner p draws x_p = F(k_p) (party p-1 draws it too), sets x_{p+1} = v - x_p and
-  // sends it to party p+1; x_{p+2} = 0. One ring element per value, to one party.
-  const std::size_t n = out.size();
-  if (me_ == party) {
-    scratch_a_.resize(n);
-    keys_.own().fill(std::span<uint64_t>(scratch_a_));
-    scratch_b_.resize(n);
-    for (std::size_t k = 0; k < n; ++k) {
-      scratch_b_[k] = static_cast<uint64_t>(values[k]) - scratch_a_[k];
-      out[k] = {scratch_a_[k], scratch_b_[k]};
-    }
-    transport_.send(next_party_, net::as_bytes(std::span<const uint64_t>(scratch_b_)));
-  } else if (me_ == (party + 1) % 3) {
-    scratch_a_.resize(n);
-    transport_.receive(previous_party_, net::as_writable_bytes(std::span<uint64_t>(scratch_a_)));
-    for (std::size_t k = 0; k < n; ++k) out[k] = {scratch_a_[k], 0};
-  } else {
-    scratch_a_.resize(n);
-    keys_.next().fill(std::span<uint64_t>(scratch_a_));
-    for (std::size_t k = 0; k < n; ++k) out[k] = {0, scratch_a_[k]};
-  }
+  replicated::share_input(transport_, keys_, party, values, out);
 }
 
 void Rep3Protocol::random(std::span<Share> out) {

@@ -173,29 +173,10 @@ void Rep3MalProtocol::attach_macs(std::span<Share> shares) {
 
 void Rep3MalProtocol::input(int party, std::span<Share> out, std::span<const int64_t> values) {
   if (party < 0 || party > 2) throw RuntimeError(fmt::format("party {} does not exist (rep3-mal has parties 0, 1, 2)", party));
-  // As rep3: the owner p draws x_p from k_p (party p-1 draws it too), sends the low 64 bits
-  // of x_{p+1} = v - x_p to party p+1, and x_{p+2} = 0. Whatever the owner sends, the two
-  // honest views agree on one value, so a cheating owner can only choose its input.
+  // As rep3 (replicated::share_input), then a MAC for each value.
   const std::size_t n = out.size();
-  const int next = (me_ + 1) % 3, previous = (me_ + 2) % 3;
   std::vector<Pair> shares(n);
-  std::vector<uint64_t> message(n);
-  if (me_ == party) {
-    std::vector<Word128> drawn(n);
-    replicated::draw(keys_.own(), std::span<Word128>(drawn));
-    for (std::size_t k = 0; k < n; ++k) {
-      message[k] = static_cast<uint64_t>(values[k]) - static_cast<uint64_t>(drawn[k]);
-      shares[k] = {drawn[k], message[k]};
-    }
-    transport_.send(next, net::as_bytes(std::span<const uint64_t>(message)));
-  } else if (me_ == (party + 1) % 3) {
-    transport_.receive(previous, net::as_writable_bytes(std::span<uint64_t>(message)));
-    for (std::size_t k = 0; k < n; ++k) shares[k] = {message[k], 0};
-  } else {
-    std::vector<Word128> drawn(n);
-    replicated::draw(keys_.next(), std::span<Word128>(drawn));
-    for (std::size_t k = 0; k < n; ++k) shares[k] = {0, drawn[k]};
-  }
+  replicated::share_input(transport_, keys_, party, values, std::span<Pair>(shares));
   if (n > 0 && deviation_.fires(DeviationPoint::input)) shares[0].first += deviation_.delta();
   for (std::size_t k = 0; k < n; ++k) out[k] = {shares[k], {}};
   attach_macs(out);

@@ -117,4 +117,32 @@ void add_bilinear_terms(std::span<Word> z, std::span<const Pair<Word>> a, std::s
   kernel(z, a_second.data(), b_first.data());
 }
 
+// Party `owner`'s private values, shared: the owner p draws x_p from k_p (party p+2, which
+// holds k_p as its next key, draws it too), sends the low 64 bits of x_{p+1} = v - x_p to
+// party p+1, and x_{p+2} = 0. One message of 8 bytes per value, to one party. Whatever the
+// owner sends, the other two parties' views agree on one value (so a cheating owner can
+// only choose its input). `values` is read only at the owner.
+template <class Word>
+void share_input(net::Transport& transport, PairwiseKeys& keys, int owner, std::span<const int64_t> values,
+                 std::span<Pair<Word>> out) {
+  const int me = transport.party();
+  const std::size_t n = out.size();
+  std::vector<uint64_t> message(n);
+  std::vector<Word> drawn(n);
+  if (me == owner) {
+    draw(keys.own(), std::span<Word>(drawn));
+    for (std::size_t k = 0; k < n; ++k) {
+      message[k] = static_cast<uint64_t>(values[k]) - static_cast<uint64_t>(drawn[k]);
+      out[k] = {drawn[k], message[k]};
+    }
+    transport.send((me + 1) % 3, net::as_bytes(std::span<const uint64_t>(message)));
+  } else if (me == (owner + 1) % 3) {
+    transport.receive(owner, net::as_writable_bytes(std::span<uint64_t>(message)));
+    for (std::size_t k = 0; k < n; ++k) out[k] = {message[k], 0};
+  } else {
+    draw(keys.next(), std::span<Word>(drawn));
+    for (std::size_t k = 0; k < n; ++k) out[k] = {0, drawn[k]};
+  }
+}
+
 }  // namespace mpvm::protocols::replicated
