@@ -96,12 +96,7 @@ void Rep3Protocol::input(int party, std::span<Share> out, std::span<const int64_
 }
 
 void Rep3Protocol::random(std::span<Share> out) {
-  // x_j = F(k_j): party i computes x_i and x_{i+1} from its two keys. No message.
-  scratch_a_.resize(out.size());
-  scratch_b_.resize(out.size());
-  keys_.own().fill(std::span<uint64_t>(scratch_a_));
-  keys_.next().fill(std::span<uint64_t>(scratch_b_));
-  for (std::size_t k = 0; k < out.size(); ++k) out[k] = {scratch_a_[k], scratch_b_[k]};
+  replicated::random_sharing(keys_, out);
 }
 
 void Rep3Protocol::open(std::span<Clear> out, std::span<const Share> a) {

@@ -74,11 +74,8 @@ Rep3MalProtocol::Rep3MalProtocol(net::Transport& transport, NonlinearPath, std::
 }
 
 std::vector<Pair> Rep3MalProtocol::random_pairs(std::size_t n) {
-  std::vector<Word128> first(n), second(n);
-  replicated::draw(keys_.own(), std::span<Word128>(first));
-  replicated::draw(keys_.next(), std::span<Word128>(second));
   std::vector<Pair> pairs(n);
-  for (std::size_t k = 0; k < n; ++k) pairs[k] = {first[k], second[k]};
+  replicated::random_sharing(keys_, std::span<Pair>(pairs));
   return pairs;
 }
 

@@ -117,6 +117,16 @@ void add_bilinear_terms(std::span<Word> z, std::span<const Pair<Word>> a, std::s
   kernel(z, a_second.data(), b_first.data());
 }
 
+// A random sharing no party knows: x_j = F(k_j), so party i draws x_i and x_{i+1} from
+// its two keys. No message.
+template <class Word>
+void random_sharing(PairwiseKeys& keys, std::span<Pair<Word>> out) {
+  std::vector<Word> first(out.size()), second(out.size());
+  draw(keys.own(), std::span<Word>(first));
+  draw(keys.next(), std::span<Word>(second));
+  for (std::size_t k = 0; k < out.size(); ++k) out[k] = {first[k], second[k]};
+}
+
 // Party `owner`'s private values, shared: the owner p draws x_p from k_p (party p+2, which
 // holds k_p as its next key, draws it too), sends the low 64 bits of x_{p+1} = v - x_p to
 // party p+1, and x_{p+2} = 0. One message of 8 bytes per value, to one party. Whatever the
