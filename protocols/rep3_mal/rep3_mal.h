@@ -120,8 +120,8 @@ class Rep3MalProtocol {
   void eqz(std::span<Share> out, std::span<const Share> a, unsigned bits);
   void trunc(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits);
   void truncpr(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits);
-  // The MAC check of every product, input and random value since the last one, then a
-  // verdict round: every honest party aborts (ProtocolAbort) if any party saw a failure.
+  // The bit check and MAC check of everything since the last check, then the two verdict
+  // rounds: every honest party aborts (ProtocolAbort) if any party saw a failure.
   void check();
   CommunicationCounters counters() const { return transport_.total(); }
 
