@@ -48,6 +48,32 @@ class HugePageAllocator {
 template <class T>
 using LargeVector = std::vector<T, HugePageAllocator<T>>;
 
+// The same allocator, except that elements added by resize() are left uninitialised
+// (trivial types only): for scratch that is always written before it is read, where
+// zeroing it first would be wasted work. assign(n, v) and resize(n, v) still fill.
+template <class T>
+class ScratchAllocator : public HugePageAllocator<T> {
+ public:
+  using value_type = T;
+  ScratchAllocator() = default;
+  template <class U>
+  ScratchAllocator(const ScratchAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    static_assert(std::is_trivially_default_constructible_v<U>);
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+  template <class U>
+  bool operator==(const ScratchAllocator<U>&) const noexcept { return true; }
+};
+
+template <class T>
+using ScratchVector = std::vector<T, ScratchAllocator<T>>;
+
 // For arrays that must read as zero where never written (the VM's memory banks). Large
 // blocks come straight from mmap, whose pages the kernel zeroes on first touch, and new
 // elements are default-initialised rather than zero-filled: growing a bank writes nothing,

@@ -2,9 +2,6 @@
 
 #include <algorithm>
 
-#if defined(__BMI2__)
-#include <immintrin.h>
-#endif
 
 namespace mpvm::protocols::rep3 {
 
@@ -24,6 +21,16 @@ uint64_t even_bits(uint64_t x) {
 }
 
 uint64_t odd_bits(uint64_t x) { return even_bits(x >> 1); }
+
+uint64_t repeated_field(unsigned low, unsigned width) {
+  if (low >= width) return 0;
+  const uint64_t field = (width - low >= 64 ? ~uint64_t{0} : (uint64_t{1} << (width - low)) - 1) << low;
+  uint64_t word = 0;
+  for (unsigned at = 0; at < 64; at += width) word |= field << at;
+  return word;
+}
+
+std::size_t packed_words(std::size_t fields, unsigned bits_per_field) { return (fields * bits_per_field + 63) / 64; }
 
 unsigned next_power_of_two(unsigned n) {
   unsigned w = 1;

@@ -16,11 +16,16 @@
 
 #include "base/huge_page_allocator.h"
 
+#if defined(__BMI2__)
+#include <immintrin.h>
+#endif
+
 namespace mpvm::protocols::rep3 {
 
+// resize() leaves new words unset (ScratchVector); assign() fills.
 struct BitWords {
-  LargeVector<uint64_t> first;   // v_i
-  LargeVector<uint64_t> second;  // v_{i+1}
+  ScratchVector<uint64_t> first;   // v_i
+  ScratchVector<uint64_t> second;  // v_{i+1}
 
   std::size_t size() const { return first.size(); }
   void assign(std::size_t n, uint64_t value = 0) {
@@ -29,11 +34,96 @@ struct BitWords {
   }
 };
 
-// One AND of a round: out = x & y, word by word (all three the same length).
+// One AND of a round: out = x & y, word by word (all three the same length). Only the
+// bit positions in `evaluated` (the same in every word) are gates; elsewhere one operand
+// is public padding and out is set locally to a copy of `elsewhere` (nullptr: 0), so a
+// round sends only the gates it evaluates.
 struct AndTask {
   const BitWords* x;
   const BitWords* y;
   BitWords* out;
+  uint64_t evaluated = ~uint64_t{0};
+  const BitWords* elsewhere = nullptr;
+};
+
+// The lanes of one instruction cut in three: party j splits the lanes of third j (and
+// inputs their daBits), so the parties share the role that sends the most.
+struct LaneThirds {
+  std::size_t lanes;
+  std::size_t begin(int third) const { return lanes * static_cast<std::size_t>(third) / 3; }
+  std::size_t end(int third) const { return lanes * static_cast<std::size_t>(third + 1) / 3; }
+  std::size_t size(int third) const { return end(third) - begin(third); }
+};
+
+// The bits of x at the positions set in mask, gathered into the low bits in order (pext),
+// and the inverse (pdep).
+inline uint64_t gather_bits(uint64_t x, uint64_t mask) {
+#if defined(__BMI2__)
+  return _pext_u64(x, mask);
+#else
+  uint64_t out = 0;
+  for (unsigned to = 0; mask != 0; mask &= mask - 1, ++to) out |= (x >> __builtin_ctzll(mask) & 1) << to;
+  return out;
+#endif
+}
+inline uint64_t scatter_bits(uint64_t x, uint64_t mask) {
+#if defined(__BMI2__)
+  return _pdep_u64(x, mask);
+#else
+  uint64_t out = 0;
+  for (unsigned from = 0; mask != 0; mask &= mask - 1, ++from) out |= (x >> from & 1) << __builtin_ctzll(mask);
+  return out;
+#endif
+}
+
+// The positions [low, width) of every value in a word of a width-w stream (w divides 64).
+uint64_t repeated_field(unsigned low, unsigned width);
+
+// Fields of up to 64 bits written back to back into words, and read back in order.
+std::size_t packed_words(std::size_t fields, unsigned bits_per_field);
+class BitPacker {
+ public:
+  explicit BitPacker(std::span<uint64_t> words) : words_(words) {}
+  // Appends the low `count` bits of `bits` (the bits above them must be 0).
+  void put(uint64_t bits, unsigned count) {
+    if (count == 0) return;
+    buffer_ |= bits << used_;
+    if (used_ + count < 64) {
+      used_ += count;
+      return;
+    }
+    words_[word_++] = buffer_;
+    buffer_ = used_ == 0 ? 0 : bits >> (64 - used_);  // the bits that did not fit
+    used_ = used_ + count - 64;
+  }
+  // Flushes a partial last word.
+  void finish() {
+    if (used_ > 0) words_[word_++] = buffer_;
+    buffer_ = 0, used_ = 0;
+  }
+
+ private:
+  std::span<uint64_t> words_;
+  std::size_t word_ = 0;
+  uint64_t buffer_ = 0;
+  unsigned used_ = 0;
+};
+class BitUnpacker {
+ public:
+  explicit BitUnpacker(std::span<const uint64_t> words) : words_(words) {}
+  uint64_t get(unsigned count) {
+    if (count == 0) return 0;
+    uint64_t bits = words_[word_] >> used_;
+    if (used_ > 0 && used_ + count > 64) bits |= words_[word_ + 1] << (64 - used_);
+    used_ += count;
+    if (used_ >= 64) ++word_, used_ -= 64;
+    return count == 64 ? bits : bits & ((uint64_t{1} << count) - 1);
+  }
+
+ private:
+  std::span<const uint64_t> words_;
+  std::size_t word_ = 0;
+  unsigned used_ = 0;
 };
 
 // Every even-position bit of a word gathered into the low 32 bits, in order; and every

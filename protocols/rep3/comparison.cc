@@ -1,21 +1,33 @@
 // rep3's comparison and exact truncation: the binary fast path. A 64-bit ltz takes 8
-// rounds and under 50 bytes per party.
+// rounds and about 30 bytes per party.
+//
+// Roles. The lanes of an instruction are cut in three; in third j party j is the
+// splitter, party j+1 the first helper and party j+2 the second helper. The splitter
+// sends the most, so every party splits a third of the lanes (the scheme is symmetric
+// under renaming the parties cyclically: components, keys and messages all shift by j).
 //
 // 1. Local share splitting (ABY3 §5.3; Dalskov-Escudero-Keller, USENIX Security 2021,
-//    §4.2): x = A + B with A = x_0 + x_1 (+ a public offset), which party 0 knows, and
-//    B = x_2, which parties 1 and 2 know. B is binary-shared for free (component 2 = B);
-//    party 0 binary-shares A with one message to party 2 (component 0 = A ^ rho, component
-//    1 = rho from the key it shares with party 1). Round 1.
+//    §4.2): x = A + B with A = x_j + x_{j+1} (+ a public offset), which the splitter
+//    knows, and B = x_{j+2}, which both helpers know. B is binary-shared for free
+//    (component j+2 = B); the splitter binary-shares A with one message to the second
+//    helper (component j = A ^ rho, component j+1 = rho from the key it shares with the
+//    first helper), and only the bits the circuit reads. Round 1.
 // 2. Carries of A + B from a generate/propagate tree: g = A & B (round 2), then pairs of
 //    positions combined as (G, P) = (G_hi ^ P_hi & G_lo, P_hi & P_lo), halving the
 //    positions per round. The bits of every value sit in dense streams of power-of-two
-//    width (rep3/binary.h), so each round is word-parallel and sends only its gates.
+//    width (rep3/binary.h), so each round is word-parallel; positions below a value's
+//    real bits are public padding (generate 0, propagate 1), whose gates are set locally
+//    and never sent.
 // 3. The result bit b comes out arithmetic through a random daBit r (r both XOR-shared and
 //    arithmetically shared): e = b ^ r is opened and [b] = e + [r] - 2e[r] locally
 //    (Rotaru-Wood, "MArBled circuits", INDOCRYPT 2019, §3; Escudero et al. CRYPTO 2020).
-//    The daBit costs no round of its own: r = r_0 ^ r_1 ^ r_2 comes from the PRGs, party 0
-//    inputs d = r_0 ^ r_1 alongside the splitting message, and [r] = d + r_2 - 2 d r_2 needs
-//    one multiplication that rides on the next round's message.
+//    r = r_j ^ r_{j+1} ^ r_{j+2} comes from the PRGs; with d = r_j ^ r_{j+1} (the
+//    splitter's) and s = 1 - 2 r_{j+2} (the helpers'), r = r_{j+2} + s d. The splitter
+//    shares d = a0 + a1 (a1 from the key it shares with the first helper, a0 sent to the
+//    second helper in round 1); the first helper sends c_{j+1} = s a1 + rho1 to the
+//    splitter in round 1, the second helper c_j = s a0 + rho2 in round 2, and both helpers
+//    hold c_{j+2} = r_{j+2} - rho1 - rho2 (rho from their common key): three 8-byte
+//    messages per daBit, no round of their own.
 // 4. The last AND of the tree and the opening of e share one round: each party masks its
 //    XOR share of that AND with a fresh zero-sharing (which hides it from either other
 //    party), adds its component of the rest of e, and sends the bit to both others.
@@ -29,6 +41,7 @@
 // m-position tree: 2 + ceil(log2 m). A >> m is shared in the splitting message.
 #include <algorithm>
 #include <array>
+#include <bit>
 
 #include <fmt/format.h>
 
@@ -41,6 +54,7 @@ namespace mpvm::protocols {
 
 using rep3::AndTask;
 using rep3::BitWords;
+using rep3::LaneThirds;
 
 namespace {
 
@@ -65,6 +79,31 @@ BitWords bit_stream(const BitWords& words, std::size_t from, std::size_t count) 
   return stream;
 }
 
+// The low `count` bits set (count <= 64).
+uint64_t low_bits(unsigned count) { return count >= 64 ? ~uint64_t{0} : (uint64_t{1} << count) - 1; }
+
+// Calls f(i) for every daBit of lane third `third`, in order: copy c of lane k is daBit
+// c * lanes + k.
+template <class F>
+void for_each_dabit(const LaneThirds& thirds, std::size_t copies, int third, F f) {
+  for (std::size_t c = 0; c < copies; ++c)
+    for (std::size_t k = thirds.begin(third); k < thirds.end(third); ++k) f(c * thirds.lanes + k);
+}
+
+// An exchange of up to two messages each way, leaving out the empty ones (their sizes are
+// public, so both ends leave out the same).
+void exchange_nonempty(net::Transport& transport, std::span<const net::Outgoing> sends,
+                       std::span<const net::Incoming> receives) {
+  std::array<net::Outgoing, 2> out{};
+  std::array<net::Incoming, 2> in{};
+  std::size_t outs = 0, ins = 0;
+  for (const net::Outgoing& o : sends)
+    if (!o.data.empty()) out[outs++] = o;
+  for (const net::Incoming& i : receives)
+    if (!i.data.empty()) in[ins++] = i;
+  transport.exchange(std::span(out).first(outs), std::span(in).first(ins));
+}
+
 }  // namespace
 
 void Rep3Protocol::xor_public(BitWords& v, std::span<const uint64_t> mask) const {
@@ -78,10 +117,13 @@ void Rep3Protocol::xor_public(BitWords& v, std::span<const uint64_t> mask) const
 
 // ---- daBits ----
 
-Rep3Protocol::DaBits Rep3Protocol::draw_dabits(std::size_t count) {
+Rep3Protocol::DaBits Rep3Protocol::draw_dabits(LaneThirds thirds, std::size_t copies) {
   DaBits dabits;
+  dabits.thirds = thirds;
+  dabits.copies = copies;
+  const std::size_t count = thirds.lanes * copies;
   // r_i from k_i and r_{i+1} from k_{i+1}, 64 bits per PRG word.
-  LargeVector<uint64_t> own_bits((count + 63) / 64), next_bits((count + 63) / 64);
+  ScratchVector<uint64_t> own_bits((count + 63) / 64), next_bits((count + 63) / 64);
   keys_.own().fill(std::span<uint64_t>(own_bits));
   keys_.next().fill(std::span<uint64_t>(next_bits));
   dabits.binary.first.resize(count);
@@ -90,54 +132,79 @@ Rep3Protocol::DaBits Rep3Protocol::draw_dabits(std::size_t count) {
     dabits.binary.first[k] = own_bits[k / 64] >> (k % 64) & 1;
     dabits.binary.second[k] = next_bits[k / 64] >> (k % 64) & 1;
   }
-  // [d] for d = r_0 ^ r_1, as `input` from party 0 would share it: x_0 = F(k_0),
-  // x_1 = d - x_0 sent to party 1 (in the splitting round), x_2 = 0.
-  dabits.d.resize(count);
-  dabits.r2.resize(count);
-  if (me_ == 0) {
-    LargeVector<uint64_t> x0(count);
-    keys_.own().fill(std::span<uint64_t>(x0));
-    dabits.input_message.resize(count);
-    for (std::size_t k = 0; k < count; ++k) {
-      const uint64_t d = dabits.binary.first[k] ^ dabits.binary.second[k];
-      dabits.input_message[k] = d - x0[k];
-      dabits.d[k] = {x0[k], dabits.input_message[k]};
-    }
-  } else if (me_ == 2) {
-    LargeVector<uint64_t> x0(count);
-    keys_.next().fill(std::span<uint64_t>(x0));
-    for (std::size_t k = 0; k < count; ++k) dabits.d[k] = {0, x0[k]};
-  }
-  // [r_2]: component 2 = r_2, which party 1 holds second and party 2 first.
-  for (std::size_t k = 0; k < count; ++k)
-    dabits.r2[k] = {me_ == 2 ? dabits.binary.first[k] : 0, me_ == 1 ? dabits.binary.second[k] : 0};
+  dabits.arithmetic.resize(count);  // every daBit's pair is written below or by the helpers' terms
+  const int splitting = me_, first_helping = (me_ + 2) % 3, second_helping = (me_ + 1) % 3;
+  // a1 from k_{j+1}: the splitter's next key, the first helper's own. Every party draws
+  // all of its a1 before any rho, so both holders of a key draw in the same order.
+  ScratchVector<uint64_t> split_a1(copies * thirds.size(splitting)), helper_a1(copies * thirds.size(first_helping));
+  keys_.next().fill(std::span<uint64_t>(split_a1));
+  keys_.own().fill(std::span<uint64_t>(helper_a1));
+  // rho1, rho2 from k_{j+2}: the first helper's next key, the second helper's own.
+  ScratchVector<uint64_t> first_rho(2 * helper_a1.size()), second_rho(2 * copies * thirds.size(second_helping));
+  keys_.next().fill(std::span<uint64_t>(first_rho));
+  keys_.own().fill(std::span<uint64_t>(second_rho));
+
+  // Splitter: a0 = d - a1 for the second helper.
+  dabits.for_second_helper.resize(split_a1.size());
+  std::size_t at = 0;
+  for_each_dabit(thirds, copies, splitting, [&](std::size_t i) {
+    const uint64_t d = dabits.binary.first[i] ^ dabits.binary.second[i];
+    dabits.for_second_helper[at] = d - split_a1[at];
+    ++at;
+  });
+  // First helper: r_{j+2} = r_{i+1}, its second bit; it holds (c_{j+1}, c_{j+2}) and
+  // sends c_{j+1} to the splitter now.
+  dabits.for_splitter_early.resize(helper_a1.size());
+  at = 0;
+  for_each_dabit(thirds, copies, first_helping, [&](std::size_t i) {
+    const uint64_t r = dabits.binary.second[i], s = 1 - 2 * r;
+    const uint64_t rho1 = first_rho[2 * at], rho2 = first_rho[2 * at + 1];
+    const uint64_t c_next = s * helper_a1[at] + rho1;
+    dabits.for_splitter_early[at] = c_next;
+    dabits.arithmetic[i] = {c_next, r - rho1 - rho2};
+    ++at;
+  });
+  // Second helper: r_{j+2} = r_i, its first bit; c_{j+2} now, c_j once a0 has come.
+  dabits.second_helper_rho.resize(second_rho.size() / 2);
+  at = 0;
+  for_each_dabit(thirds, copies, second_helping, [&](std::size_t i) {
+    const uint64_t r = dabits.binary.first[i];
+    dabits.arithmetic[i].first = r - second_rho[2 * at] - second_rho[2 * at + 1];
+    dabits.second_helper_rho[at] = second_rho[2 * at + 1];
+    ++at;
+  });
   return dabits;
 }
 
-void Rep3Protocol::attach_dabit_multiplication(DaBits* dabits, LargeVector<uint64_t>& to_previous, std::size_t& at) {
-  // The local cross terms of d * r_2 plus an arithmetic zero-sharing, appended to this
-  // round's message to the previous party (as in mul).
-  if (dabits == nullptr || dabits->multiplied) return;
-  const std::size_t n = dabits->d.size();
-  dabits->product_offset = at;
-  to_previous.resize(at + n);
-  for (std::size_t k = 0; k < n; ++k) to_previous[at + k] = product_share(dabits->d[k], dabits->r2[k]);
-  mask_with_zero_sharing(std::span<uint64_t>(to_previous).subspan(at, n), Sharing::additive);
-  at += n;
+void Rep3Protocol::receive_dabit_inputs(DaBits& dabits, std::span<const uint64_t> a0,
+                                        std::span<const uint64_t> first_helper_terms) {
+  // As second helper (of third me+1): c_j = s a0 + rho2, kept and sent to the splitter in
+  // the next round. As splitter: c_{j+1} from the first helper.
+  const LaneThirds& thirds = dabits.thirds;
+  dabits.for_splitter_late.resize(a0.size());
+  std::size_t at = 0;
+  for_each_dabit(thirds, dabits.copies, (me_ + 1) % 3, [&](std::size_t i) {
+    const uint64_t s = 1 - 2 * dabits.binary.first[i];
+    const uint64_t c_own = s * a0[at] + dabits.second_helper_rho[at];
+    dabits.arithmetic[i].second = c_own;
+    dabits.for_splitter_late[at] = c_own;
+    ++at;
+  });
+  at = 0;
+  for_each_dabit(thirds, dabits.copies, me_, [&](std::size_t i) { dabits.arithmetic[i].second = first_helper_terms[at++]; });
 }
 
-void Rep3Protocol::finish_dabit_multiplication(DaBits* dabits, std::span<const uint64_t> sent,
-                                               std::span<const uint64_t> received) {
-  if (dabits == nullptr || dabits->multiplied) return;
-  const std::size_t n = dabits->d.size();
-  dabits->arithmetic.resize(n);
-  for (std::size_t k = 0; k < n; ++k) {
-    const Share product{sent[dabits->product_offset + k], received[dabits->product_offset + k]};
-    // r = d ^ r_2 = d + r_2 - 2 d r_2
-    dabits->arithmetic[k] = {dabits->d[k].first + dabits->r2[k].first - 2 * product.first,
-                             dabits->d[k].second + dabits->r2[k].second - 2 * product.second};
-  }
-  dabits->multiplied = true;
+std::size_t Rep3Protocol::late_dabit_words(const DaBits* dabits, int third) const {
+  if (dabits == nullptr || dabits->complete) return 0;
+  return dabits->copies * dabits->thirds.size(third);
+}
+
+void Rep3Protocol::finish_dabits(DaBits* dabits, std::span<const uint64_t> second_helper_terms) {
+  // As splitter: c_j from the second helper completes (c_j, c_{j+1}).
+  if (dabits == nullptr || dabits->complete) return;
+  std::size_t at = 0;
+  for_each_dabit(dabits->thirds, dabits->copies, me_, [&](std::size_t i) { dabits->arithmetic[i].first = second_helper_terms[at++]; });
+  dabits->complete = true;
 }
 
 void Rep3Protocol::inject(std::span<const uint64_t> opened, const DaBits& dabits, std::size_t from, std::span<Share> out) {
@@ -151,28 +218,44 @@ void Rep3Protocol::inject(std::span<const uint64_t> opened, const DaBits& dabits
 // ---- rounds ----
 
 void Rep3Protocol::and_words(std::span<const AndTask> tasks, DaBits* dabits) {
-  // z_i = x_i y_i ^ x_i y_{i+1} ^ x_{i+1} y_i ^ F(k_i) ^ F(k_{i+1}); one exchange carries
-  // every task of the round (and a pending daBit multiplication).
-  std::size_t total = 0;
-  for (const AndTask& t : tasks) total += t.x->size();
-  and_sent_.resize(total);
-  std::size_t at = 0;
+  // z_i = x_i y_i ^ x_i y_{i+1} ^ x_{i+1} y_i ^ F(k_i) ^ F(k_{i+1}) at each evaluated
+  // position, packed densely; one exchange carries every task of the round (and the
+  // second helpers' daBit terms if still pending).
+  std::size_t total_bits = 0;
+  for (const AndTask& t : tasks) total_bits += t.x->size() * static_cast<std::size_t>(std::popcount(t.evaluated));
+  and_sent_.resize((total_bits + 63) / 64);  // every word is written by the packer
+  rep3::BitPacker packer(and_sent_);
   for (const AndTask& t : tasks) {
     const uint64_t *xf = t.x->first.data(), *xs = t.x->second.data(), *yf = t.y->first.data(), *ys = t.y->second.data();
-    for (std::size_t k = 0; k < t.x->size(); ++k, ++at) and_sent_[at] = (xf[k] & (yf[k] ^ ys[k])) ^ (xs[k] & yf[k]);
+    const unsigned gates = static_cast<unsigned>(std::popcount(t.evaluated));
+    for (std::size_t k = 0; k < t.x->size(); ++k)
+      packer.put(rep3::gather_bits((xf[k] & (yf[k] ^ ys[k])) ^ (xs[k] & yf[k]), t.evaluated), gates);
   }
+  packer.finish();
   mask_with_zero_sharing(std::span<uint64_t>(and_sent_), Sharing::binary);
-  attach_dabit_multiplication(dabits, and_sent_, at);
-  and_received_.resize(at);
-  transport_.exchange(std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(and_sent_))}},
-                      std::array{net::Incoming{next_party_, net::as_writable_bytes(std::span<uint64_t>(and_received_))}});
-  finish_dabit_multiplication(dabits, and_sent_, and_received_);
-  at = 0;
+  and_received_.resize(and_sent_.size());
+  const std::size_t late_out = late_dabit_words(dabits, (me_ + 1) % 3), late_in = late_dabit_words(dabits, me_);
+  scratch_b_.resize(late_in);
+  const std::span<const uint64_t> late = late_out > 0 ? std::span<const uint64_t>(dabits->for_splitter_late) : std::span<const uint64_t>{};
+  exchange_nonempty(transport_,
+                    std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(and_sent_))},
+                               net::Outgoing{next_party_, net::as_bytes(late)}},
+                    std::array{net::Incoming{next_party_, net::as_writable_bytes(std::span<uint64_t>(and_received_))},
+                               net::Incoming{previous_party_, net::as_writable_bytes(std::span<uint64_t>(scratch_b_))}});
+  finish_dabits(dabits, scratch_b_);
+  rep3::BitUnpacker mine(and_sent_), theirs(and_received_);
   for (const AndTask& t : tasks) {
+    const unsigned gates = static_cast<unsigned>(std::popcount(t.evaluated));
     const std::size_t n = t.x->size();
-    t.out->first.assign(and_sent_.begin() + at, and_sent_.begin() + at + n);
-    t.out->second.assign(and_received_.begin() + at, and_received_.begin() + at + n);
-    at += n;
+    t.out->first.resize(n);
+    t.out->second.resize(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      uint64_t first = rep3::scatter_bits(mine.get(gates), t.evaluated);
+      uint64_t second = rep3::scatter_bits(theirs.get(gates), t.evaluated);
+      if (t.elsewhere != nullptr) first |= t.elsewhere->first[k] & ~t.evaluated, second |= t.elsewhere->second[k] & ~t.evaluated;
+      t.out->first[k] = first;
+      t.out->second[k] = second;
+    }
   }
 }
 
@@ -183,8 +266,6 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::and_then_open(std::span<const F
   // component rest_i gives a share of e that it sends to both others.
   std::size_t total = 0;
   for (const FinalGate& g : gates) total += g.rest->size();
-  // The first `total` words of and_sent_ are this party's share of every e, sent to both
-  // others; the message to the previous party also carries a pending daBit multiplication.
   and_sent_.resize(total);
   std::size_t at = 0;
   for (const FinalGate& g : gates)
@@ -194,15 +275,17 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::and_then_open(std::span<const F
       and_sent_[at] = z;
     }
   mask_with_zero_sharing(std::span<uint64_t>(and_sent_), Sharing::binary);
-  attach_dabit_multiplication(dabits, and_sent_, at);
-  and_received_.resize(and_sent_.size());
-  scratch_b_.resize(total);  // what the previous party sends
-  const std::span<const uint64_t> mine = std::span<const uint64_t>(and_sent_).first(total);
+  // To the next party: the same share, then the second helpers' daBit terms if pending.
+  const std::size_t late_out = late_dabit_words(dabits, (me_ + 1) % 3), late_in = late_dabit_words(dabits, me_);
+  scratch_c_.assign(and_sent_.begin(), and_sent_.end());
+  if (late_out > 0) scratch_c_.insert(scratch_c_.end(), dabits->for_splitter_late.begin(), dabits->for_splitter_late.end());
+  and_received_.resize(total);
+  scratch_b_.resize(total + late_in);  // what the previous party sends
   transport_.exchange(std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(and_sent_))},
-                                 net::Outgoing{next_party_, net::as_bytes(mine)}},
+                                 net::Outgoing{next_party_, net::as_bytes(std::span<const uint64_t>(scratch_c_))}},
                       std::array{net::Incoming{next_party_, net::as_writable_bytes(std::span<uint64_t>(and_received_))},
                                  net::Incoming{previous_party_, net::as_writable_bytes(std::span<uint64_t>(scratch_b_))}});
-  finish_dabit_multiplication(dabits, and_sent_, and_received_);
+  finish_dabits(dabits, std::span<const uint64_t>(scratch_b_).subspan(total));
   std::vector<LargeVector<uint64_t>> opened;
   at = 0;
   for (const FinalGate& g : gates) {
@@ -213,49 +296,68 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::and_then_open(std::span<const F
   return opened;
 }
 
-void Rep3Protocol::split(std::span<const Share> x, uint64_t offset, bool negate_b, int shift, BitWords& a, BitWords& b,
-                         std::span<Share> a_shifted, DaBits& dabits) {
-  // One round, sent by party 0 only: to party 2 the binary share of A (and A >> shift),
-  // to party 1 its share of the daBits' d.
+void Rep3Protocol::split(std::span<const Share> x, uint64_t offset, bool negate_b, uint64_t needed, int shift,
+                         BitWords& a, BitWords& b, std::span<Share> a_shifted, DaBits& dabits) {
+  // One round, every party sending to the previous one: as splitter of its own third, the
+  // `needed` bits of A masked by rho (and A >> shift, and the daBits' a0) for the second
+  // helper; as first helper of third me+2, its daBit terms c_{j+1} for that splitter.
   const std::size_t n = x.size();
+  const LaneThirds& thirds = dabits.thirds;
+  const int splitting = me_, first_helping = (me_ + 2) % 3, second_helping = (me_ + 1) % 3;
+  const unsigned fields = static_cast<unsigned>(std::popcount(needed));
   a.assign(n);
   b.assign(n);
-  const std::size_t words = shift >= 0 ? 2 * n : n;
-  LargeVector<uint64_t> masks(words);  // rho (and r for A >> shift): k_1, parties 0 and 1
-  if (me_ == 0) {
-    keys_.next().fill(std::span<uint64_t>(masks));
-    LargeVector<uint64_t> to_party2(words);
-    for (std::size_t k = 0; k < n; ++k) {
-      const uint64_t whole = x[k].first + x[k].second + offset;
-      a.first[k] = to_party2[k] = whole ^ masks[k];
-      a.second[k] = masks[k];
-      if (shift >= 0) {
-        to_party2[n + k] = (whole >> shift) - masks[n + k];
-        a_shifted[k] = {to_party2[n + k], masks[n + k]};
-      }
-    }
-    transport_.exchange(std::array{net::Outgoing{2, net::as_bytes(std::span<const uint64_t>(to_party2))},
-                                   net::Outgoing{1, net::as_bytes(std::span<const uint64_t>(dabits.input_message))}},
-                        {});
-  } else if (me_ == 1) {
-    keys_.own().fill(std::span<uint64_t>(masks));
-    LargeVector<uint64_t> d_share(dabits.d.size());
-    transport_.receive(0, net::as_writable_bytes(std::span<uint64_t>(d_share)));
-    for (std::size_t k = 0; k < d_share.size(); ++k) dabits.d[k] = {d_share[k], 0};
-    for (std::size_t k = 0; k < n; ++k) {
-      a.first[k] = masks[k];
-      b.second[k] = negate_b ? 0 - x[k].second : x[k].second;  // x_2
-      if (shift >= 0) a_shifted[k] = {masks[n + k], 0};
-    }
-  } else {
-    LargeVector<uint64_t> from_party0(words);
-    transport_.receive(0, net::as_writable_bytes(std::span<uint64_t>(from_party0)));
-    for (std::size_t k = 0; k < n; ++k) {
-      a.second[k] = from_party0[k];
-      b.first[k] = negate_b ? 0 - x[k].first : x[k].first;  // x_2
-      if (shift >= 0) a_shifted[k] = {0, from_party0[n + k]};
+  const std::size_t own_lanes = thirds.size(splitting), helped_lanes = thirds.size(first_helping);
+  // rho (and sigma for A >> shift) from k_{j+1}: the splitter's next key, the first helper's own.
+  const std::size_t mask_words = shift >= 0 ? 2 : 1;
+  ScratchVector<uint64_t> split_masks(mask_words * own_lanes), helper_masks(mask_words * helped_lanes);
+  keys_.next().fill(std::span<uint64_t>(split_masks));
+  keys_.own().fill(std::span<uint64_t>(helper_masks));
+
+  // The message to the previous party: [A ^ rho | A >> shift - sigma | a0] for its own
+  // third, then [c_{j+1}] as first helper.
+  const std::size_t packed = rep3::packed_words(own_lanes, fields);
+  const std::size_t shifted_words = shift >= 0 ? own_lanes : 0;
+  LargeVector<uint64_t> to_previous(packed + shifted_words);
+  rep3::BitPacker packer(std::span<uint64_t>(to_previous).first(packed));
+  for (std::size_t k = thirds.begin(splitting), at = 0; k < thirds.end(splitting); ++k, ++at) {
+    const uint64_t whole = x[k].first + x[k].second + offset, rho = split_masks[at];
+    a.first[k] = whole ^ rho;
+    a.second[k] = rho;
+    packer.put(rep3::gather_bits(whole ^ rho, needed), fields);
+    if (shift >= 0) {
+      const uint64_t sigma = split_masks[own_lanes + at];
+      to_previous[packed + at] = (whole >> shift) - sigma;
+      a_shifted[k] = {to_previous[packed + at], sigma};
     }
   }
+  packer.finish();
+  to_previous.insert(to_previous.end(), dabits.for_second_helper.begin(), dabits.for_second_helper.end());
+  to_previous.insert(to_previous.end(), dabits.for_splitter_early.begin(), dabits.for_splitter_early.end());
+  for (std::size_t k = thirds.begin(first_helping), at = 0; k < thirds.end(first_helping); ++k, ++at) {
+    a.first[k] = helper_masks[at];
+    b.second[k] = negate_b ? 0 - x[k].second : x[k].second;  // x_{j+2}
+    if (shift >= 0) a_shifted[k] = {helper_masks[helped_lanes + at], 0};
+  }
+
+  // From the next party: its own third's message (I am that third's second helper), then
+  // the c_{j+1} of my third.
+  const std::size_t their_lanes = thirds.size(second_helping);
+  const std::size_t their_packed = rep3::packed_words(their_lanes, fields);
+  const std::size_t their_a0 = dabits.copies * their_lanes;
+  LargeVector<uint64_t> from_next(their_packed + (shift >= 0 ? their_lanes : 0) + their_a0 + dabits.copies * own_lanes);
+  exchange_nonempty(transport_, std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(to_previous))}},
+                    std::array{net::Incoming{next_party_, net::as_writable_bytes(std::span<uint64_t>(from_next))}});
+  rep3::BitUnpacker unpacker(std::span<const uint64_t>(from_next).first(their_packed));
+  const std::size_t their_shifted = their_packed;
+  for (std::size_t k = thirds.begin(second_helping), at = 0; k < thirds.end(second_helping); ++k, ++at) {
+    a.second[k] = rep3::scatter_bits(unpacker.get(fields), needed);
+    b.first[k] = negate_b ? 0 - x[k].first : x[k].first;  // x_{j+2}
+    if (shift >= 0) a_shifted[k] = {0, from_next[their_shifted + at]};
+  }
+  const std::size_t a0_at = their_packed + (shift >= 0 ? their_lanes : 0);
+  receive_dabit_inputs(dabits, std::span<const uint64_t>(from_next).subspan(a0_at, their_a0),
+                       std::span<const uint64_t>(from_next).subspan(a0_at + their_a0));
 }
 
 std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<CarryJob> jobs, const BitWords* a,
@@ -264,8 +366,11 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
                                                                   std::span<const FinalGate> extra_gates) {
   // All jobs share one stream width, so every round carries all of them and the last AND
   // of each tree is its opening. For carry trees the generate round g = a & b comes first.
+  // job.real counts the real positions at the top of each value's `width`; below them
+  // sits public padding, whose gates are not sent (AndTask::evaluated).
   unsigned width = 1;
   for (const CarryJob& job : jobs) width = std::max(width, rep3::next_power_of_two(std::max(job.positions, 1u)));
+  for (CarryJob& job : jobs) job.real = job.positions;
   std::vector<BitWords> a_streams(jobs.size()), b_streams(jobs.size());
   if (need_generate) {
     std::vector<AndTask> tasks;
@@ -282,7 +387,7 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
       std::vector<uint64_t> identity(a_streams[j].size());
       rep3::padding_mask(values, width - job.positions, width, identity);
       xor_public(job.propagate, identity);
-      tasks.push_back({&a_streams[j], &b_streams[j], &job.generate});
+      tasks.push_back({&a_streams[j], &b_streams[j], &job.generate, rep3::repeated_field(width - job.positions, width), nullptr});
     }
     if (width == 1) {  // one position: the generate AND is the last one
       std::vector<BitWords> rest_streams(jobs.size());
@@ -330,7 +435,7 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
           continue;
         }
         h.rest = bit_stream(rests, j * values, values);
-        h.rest.first.resize(h.p_hi.size()), h.rest.second.resize(h.p_hi.size());
+        h.rest.first.resize(h.p_hi.size(), 0), h.rest.second.resize(h.p_hi.size(), 0);
         if (need_generate)  // carry = G_hi ^ (P_hi & G_lo)
           for (std::size_t k = 0; k < h.rest.size(); ++k) h.rest.first[k] ^= h.g_hi.first[k], h.rest.second[k] ^= h.g_hi.second[k];
         gates.push_back({&h.p_hi, need_generate ? &h.g_lo : &h.p_lo, &h.rest});
@@ -338,11 +443,17 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
       gates.insert(gates.end(), extra_gates.begin(), extra_gates.end());
       return and_then_open(gates, &dabits);
     }
+    // Pair i of a value (positions 2i+1 and 2i) is a gate when both are real: i at least
+    // ceil((width - real) / 2). A real position over padding passes through: P_hi & G_lo
+    // = 0 and P_hi & P_lo = P_hi, since padding is G = 0, P = 1.
     std::vector<AndTask> tasks;
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       Halves& h = halves[j];
-      if (need_generate) tasks.push_back({&h.p_hi, &h.g_lo, &h.carry_term});
-      tasks.push_back({&h.p_hi, &h.p_lo, &h.both_propagate});
+      CarryJob& job = jobs[j];
+      const uint64_t gates = rep3::repeated_field((width - job.real + 1) / 2, width / 2);
+      if (need_generate) tasks.push_back({&h.p_hi, &h.g_lo, &h.carry_term, gates, nullptr});
+      tasks.push_back({&h.p_hi, &h.p_lo, &h.both_propagate, gates, &h.p_hi});
+      job.real = (job.real + 1) / 2;
     }
     and_words(tasks, &dabits);
     for (std::size_t j = 0; j < jobs.size(); ++j) {
@@ -367,9 +478,9 @@ void Rep3Protocol::ltz(std::span<Share> out, std::span<const Share> a, unsigned 
   if (path_ == NonlinearPath::generic) return generic::NonLinear(*this).ltz(out, a, bits);
   const std::size_t n = a.size();
   const unsigned top = bits - 1;
-  DaBits dabits = draw_dabits(n);
+  DaBits dabits = draw_dabits(LaneThirds{n}, 1);
   BitWords high, low;
-  split(a, uint64_t{1} << top, false, -1, high, low, {}, dabits);
+  split(a, uint64_t{1} << top, false, low_bits(bits), -1, high, low, {}, dabits);
   // x < 0 iff bit `top` of A + B, A_top ^ B_top ^ carry, is 0: the rest of e is
   // NOT(A_top ^ B_top) ^ r; the NOT is a public 1, which component 0 carries (first at
   // party 0, second at party 2, as in xor_public).
@@ -380,7 +491,7 @@ void Rep3Protocol::ltz(std::span<Share> out, std::span<const Share> a, unsigned 
     rest.first[k] = (((high.first[k] ^ low.first[k]) >> top ^ dabits.binary.first[k]) & 1) ^ not_first;
     rest.second[k] = (((high.second[k] ^ low.second[k]) >> top ^ dabits.binary.second[k]) & 1) ^ not_second;
   }
-  std::array<CarryJob, 1> job{CarryJob{top, 0, {}, {}}};
+  std::array<CarryJob, 1> job{CarryJob{top, 0, 0, {}, {}}};
   const auto opened = trees_then_open(job, &high, &low, true, rest, n, dabits);
   inject(opened[0], dabits, 0, out);
 }
@@ -388,9 +499,9 @@ void Rep3Protocol::ltz(std::span<Share> out, std::span<const Share> a, unsigned 
 void Rep3Protocol::eqz(std::span<Share> out, std::span<const Share> a, unsigned bits) {
   if (path_ == NonlinearPath::generic) return generic::NonLinear(*this).eqz(out, a, bits);
   const std::size_t n = a.size();
-  DaBits dabits = draw_dabits(n);
+  DaBits dabits = draw_dabits(LaneThirds{n}, 1);
   BitWords high, negated_low;
-  split(a, 0, true, -1, high, negated_low, {}, dabits);
+  split(a, 0, true, low_bits(bits), -1, high, negated_low, {}, dabits);
   // Equal iff every bit of NOT(A ^ -B) below `bits` is 1: an AND tree, padded with 1s.
   BitWords differ;
   differ.assign(n);
@@ -398,7 +509,7 @@ void Rep3Protocol::eqz(std::span<Share> out, std::span<const Share> a, unsigned 
     differ.first[k] = high.first[k] ^ negated_low.first[k];
     differ.second[k] = high.second[k] ^ negated_low.second[k];
   }
-  std::array<CarryJob, 1> job{CarryJob{bits, rep3::next_power_of_two(bits), {}, {}}};
+  std::array<CarryJob, 1> job{CarryJob{bits, rep3::next_power_of_two(bits), bits, {}, {}}};
   job[0].propagate = pack(differ, bits, job[0].width);
   std::vector<uint64_t> every_position(job[0].propagate.size());
   rep3::padding_mask(n, job[0].width, job[0].width, every_position);
@@ -414,10 +525,12 @@ void Rep3Protocol::trunc(std::span<Share> out, std::span<const Share> a, unsigne
     std::copy(a.begin(), a.end(), out.begin());
     return;
   }
-  DaBits dabits = draw_dabits(2 * n);
+  DaBits dabits = draw_dabits(LaneThirds{n}, 2);
   BitWords high, low;
   std::vector<Share> high_shifted(n);
-  split(a, uint64_t{1} << (bits - 1), false, static_cast<int>(m), high, low, high_shifted, dabits);
+  // The trees read the low m bits (all 64 at bits = 64); the wrap reads bit 63.
+  const uint64_t needed = bits < 64 ? low_bits(m) | uint64_t{1} << 63 : ~uint64_t{0};
+  split(a, uint64_t{1} << (bits - 1), false, needed, static_cast<int>(m), high, low, high_shifted, dabits);
   // e = carry ^ r: the m-bit tree's r is daBit k, the 64-bit carry's is daBit n + k.
   std::vector<LargeVector<uint64_t>> opened;
   if (bits < 64) {
@@ -434,10 +547,10 @@ void Rep3Protocol::trunc(std::span<Share> out, std::span<const Share> a, unsigne
     }
     const BitWords a_stream = bit_stream(top_a, 0, n), b_stream = bit_stream(top_b, 0, n), rest_stream = bit_stream(top_rest, 0, n);
     const std::array<FinalGate, 1> top{FinalGate{&a_stream, &b_stream, &rest_stream}};
-    std::array<CarryJob, 1> jobs{CarryJob{m, 0, {}, {}}};
+    std::array<CarryJob, 1> jobs{CarryJob{m, 0, 0, {}, {}}};
     opened = trees_then_open(jobs, &high, &low, true, dabits.binary, n, dabits, top);
   } else {
-    std::array<CarryJob, 2> jobs{CarryJob{m, 0, {}, {}}, CarryJob{64, 0, {}, {}}};
+    std::array<CarryJob, 2> jobs{CarryJob{m, 0, 0, {}, {}}, CarryJob{64, 0, 0, {}, {}}};
     opened = trees_then_open(jobs, &high, &low, true, dabits.binary, n, dabits);
   }
   std::vector<Share> carry(2 * n);
@@ -445,12 +558,16 @@ void Rep3Protocol::trunc(std::span<Share> out, std::span<const Share> a, unsigne
   inject(opened[1], dabits, n, std::span<Share>(carry).subspan(n));
   const uint64_t wrap = uint64_t{1} << (64 - m);
   const uint64_t offset = uint64_t{1} << (bits - 1 - m);
-  for (std::size_t k = 0; k < n; ++k) {
-    // B >> m: B = x_2 is party 1's second component and party 2's first.
-    const Share low_shifted{me_ == 2 ? a[k].first >> m : 0, me_ == 1 ? a[k].second >> m : 0};
-    const Share sum{high_shifted[k].first + low_shifted.first + carry[k].first - wrap * carry[n + k].first,
-                    high_shifted[k].second + low_shifted.second + carry[k].second - wrap * carry[n + k].second};
-    out[k] = add_public(sum, 0 - offset);
+  const LaneThirds thirds{n};
+  for (int third = 0; third < 3; ++third) {
+    // B >> m: B = x_{j+2} is the first helper's second component and the second helper's first.
+    const int role = (me_ + 3 - third) % 3;
+    for (std::size_t k = thirds.begin(third); k < thirds.end(third); ++k) {
+      const Share low_shifted{role == 2 ? a[k].first >> m : 0, role == 1 ? a[k].second >> m : 0};
+      const Share sum{high_shifted[k].first + low_shifted.first + carry[k].first - wrap * carry[n + k].first,
+                      high_shifted[k].second + low_shifted.second + carry[k].second - wrap * carry[n + k].second};
+      out[k] = add_public(sum, 0 - offset);
+    }
   }
 }
 

@@ -119,21 +119,28 @@ class Rep3Protocol {
   void bilinear(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, Kernel kernel);
   // ---- the binary layer (comparison.cc) ----
   // A carry (or, without generate, an AND of all bits) over `positions` positions per
-  // value, kept as streams of `width` bits per value (rep3/binary.h).
+  // value, kept as streams of `width` bits per value (rep3/binary.h), of which the top
+  // `real` are real positions and the rest public padding.
   struct CarryJob {
     unsigned positions;
     unsigned width;
+    unsigned real;
     rep3::BitWords generate;
     rep3::BitWords propagate;
   };
-  // Random bits r shared both ways: binary (bit 0 of each word) and, once the
-  // multiplication d * r_2 has ridden along some round, arithmetic.
+  // Random bits r shared both ways: binary (bit 0 of each word) and, once the helpers'
+  // terms have come (comparison.cc, step 3), arithmetic. Copy c of lane k is daBit
+  // c * lanes + k; the splitter of lane k's third inputs it.
   struct DaBits {
     rep3::BitWords binary;
-    std::vector<Share> d, r2, arithmetic;
-    LargeVector<uint64_t> input_message;  // party 0's share of d for party 1
-    bool multiplied = false;
-    std::size_t product_offset = 0;       // where its terms sit in the round's message
+    rep3::LaneThirds thirds{0};
+    std::size_t copies = 1;
+    ScratchVector<Share> arithmetic;
+    LargeVector<uint64_t> for_second_helper;   // as splitter: a0 = d - a1 (split round)
+    LargeVector<uint64_t> for_splitter_early;  // as first helper: c_{j+1} (split round)
+    LargeVector<uint64_t> for_splitter_late;   // as second helper: c_j (the round after)
+    LargeVector<uint64_t> second_helper_rho;   // as second helper: rho2, until a0 comes
+    bool complete = false;
   };
   // The last gate of a tree: e = (x & y) ^ rest, opened (x, y absent: e = rest).
   struct FinalGate {
@@ -143,20 +150,26 @@ class Rep3Protocol {
   };
   // XORs a public stream into the shared words (component 0).
   void xor_public(rep3::BitWords& words, std::span<const uint64_t> mask) const;
-  DaBits draw_dabits(std::size_t count);
-  void attach_dabit_multiplication(DaBits* dabits, LargeVector<uint64_t>& to_previous, std::size_t& at);
-  void finish_dabit_multiplication(DaBits* dabits, std::span<const uint64_t> sent, std::span<const uint64_t> received);
+  DaBits draw_dabits(rep3::LaneThirds thirds, std::size_t copies);
+  // After the split round: as second helper, c_j from the splitter's a0; as splitter,
+  // c_{j+1} from the first helper.
+  void receive_dabit_inputs(DaBits& dabits, std::span<const uint64_t> a0, std::span<const uint64_t> first_helper_terms);
+  // Words of second-helper terms still to send for `third` (0 once complete).
+  std::size_t late_dabit_words(const DaBits* dabits, int third) const;
+  // As splitter: c_j from the second helper; the daBits are then complete.
+  void finish_dabits(DaBits* dabits, std::span<const uint64_t> second_helper_terms);
   // [b] = e + [r] - 2e[r] for the opened e = b ^ r (values [from, from + out.size()) of dabits).
   void inject(std::span<const uint64_t> opened, const DaBits& dabits, std::size_t from, std::span<Share> out);
-  // Every task's AND in one round (with the daBits' multiplication if still pending).
+  // Every task's AND in one round (with the daBits' last terms if still pending).
   void and_words(std::span<const rep3::AndTask> tasks, DaBits* dabits);
   // One round: the final ANDs, opened (each party sends its masked share to both others).
   std::vector<LargeVector<uint64_t>> and_then_open(std::span<const FinalGate> gates, DaBits* dabits);
-  // x = A + B: A = x_0 + x_1 + offset binary-shared by party 0 (one message to party 2),
-  // B = x_2 (or -x_2) binary-shared locally. With shift >= 0, also an arithmetic sharing of
-  // A >> shift in the same message; party 0 also sends the daBits' input to party 1.
-  void split(std::span<const Share> x, uint64_t offset, bool negate_b, int shift, rep3::BitWords& a, rep3::BitWords& b,
-             std::span<Share> a_shifted, DaBits& dabits);
+  // x = A + B: in each third of the lanes A = x_j + x_{j+1} + offset is binary-shared by
+  // its splitter (its `needed` bits, one message to the second helper), B = x_{j+2} (or
+  // -x_{j+2}) locally. With shift >= 0, also an arithmetic sharing of A >> shift in the
+  // same message, and the daBits' first messages ride along.
+  void split(std::span<const Share> x, uint64_t offset, bool negate_b, uint64_t needed, int shift, rep3::BitWords& a,
+             rep3::BitWords& b, std::span<Share> a_shifted, DaBits& dabits);
   // The trees of all jobs in shared rounds (carry trees start with g = a & b), their last
   // AND opened as e = result ^ rest_j, where rest_j is `values` one-bit words of `rests`
   // from j * values on; the opened streams, one bit per value.

@@ -78,6 +78,17 @@ TEST(Rep3Comparison, ResultMayOverwriteTheInput) {
     expect_rep3_equals_emulate(op, values);
 }
 
+TEST(Rep3Comparison, FewerLanesThanParties) {
+  // One or two lanes leave some thirds empty: their splitters send nothing for them.
+  for (const std::vector<int64_t>& values : {std::vector<int64_t>{-7}, std::vector<int64_t>{5, -1}}) {
+    const std::size_t n = values.size();
+    expect_rep3_equals_emulate(fmt::format("ltz:{0} s{0}, s0, 20", n), values);
+    expect_rep3_equals_emulate(fmt::format("eqz:{0} s{0}, s0, 20", n), values);
+    expect_rep3_equals_emulate(fmt::format("trunc:{0} s{0}, s0, 3, 20", n), values);
+    expect_rep3_equals_emulate(fmt::format("trunc:{0} s{0}, s0, 3, 64", n), values);
+  }
+}
+
 TEST(Rep3Comparison, ManyLanesAtOnce) {
   std::mt19937_64 rng(5);
   std::vector<int64_t> values(100000);
@@ -98,13 +109,16 @@ TEST(Rep3Comparison, CostsGrowWithTheBitWidthAndStayLogarithmicInRounds) {
   for (const Expected& e : {Expected{16, 6}, Expected{32, 7}, Expected{64, 8}}) {
     const std::string program = fmt::format("rands:1000 s0\nstarttimer 1\nltz:1000 s1000, s0, {}\nstoptimer 1\n", e.bits);
     const testing::PartiesRun run = testing::run_parties(3, compiler_lite::assemble(program, "t.s"), {}, testing::rep3_party());
-    uint64_t most_bytes = 0;
+    uint64_t most_bytes = 0, least_bytes = UINT64_MAX;
     for (int party = 0; party < 3; ++party) {
       const auto& timer = run.statistics[party].timers.at(1).communication;
       EXPECT_EQ(timer.rounds, e.rounds) << e.bits << " bits, party " << party;
       most_bytes = std::max(most_bytes, timer.bytes_sent);
+      least_bytes = std::min(least_bytes, timer.bytes_sent);
     }
-    EXPECT_LT(most_bytes, 1000u * 100) << "at most 100 bytes per comparison per party at " << e.bits << " bits";
+    EXPECT_LT(most_bytes, 1000u * 40) << "at most 40 bytes per comparison per party at " << e.bits << " bits";
+    // Each party splits a third of the lanes: none sends much more than another.
+    EXPECT_LT(most_bytes - least_bytes, most_bytes / 20) << e.bits << " bits: the splitting role is not shared";
     EXPECT_GT(most_bytes, previous_bytes) << "narrower comparisons must cost less";
     previous_bytes = most_bytes;
   }
