@@ -421,7 +421,12 @@ class Compiler {
     auto with_constant = [&](const char* immediate_op, const char* clear_op, int64_t dst, int64_t src, int64_t Channel::*field) {
       emit_with_constant(immediate_op, clear_op, n, dst, src, channels, field);
     };
-    if (!options_.exact) return emit_fast_requantization(n, channels, shift, bits, zero, range);
+    // Where the activation range starts at or above the zero point (ReLU, ReLU6), every
+    // acc the clamp lets through has MBQM(acc) >= 0, and there MBQM's non-negative branch
+    // T0 = floor((q + 2^(30+e)) / 2^(31+e)) is exact: for acc > 0 it is the branch taken,
+    // and a negative acc with MBQM(acc) = 0 has q + 2^(30+e) - 2^31 >= 0, so T0 = 0 too.
+    // The sign test and the second branch are then never needed: three lanes, as in fast mode.
+    if (!options_.exact || range.min >= zero) return emit_three_lane_requantization(n, channels, shift, bits, zero, range);
     // Scratch (10N): T0 T1 GQ GLO GHI (the truncation's lanes), then P (2N), P3, W, W2.
     const int64_t R = scratch_, T0 = R, T1 = R + n, GQ = R + 2 * n, GLO = R + 3 * n, GHI = R + 4 * n;
     const int64_t P = R + 5 * n, P3 = R + 7 * n, W = R + 8 * n, W2 = R + 9 * n;
@@ -444,18 +449,20 @@ class Compiler {
     emit("    adds:{} s0, s0, s{}", n, W);
   }
 
-  // Fast mode: T = floor((acc M' + 2^(30+e)) / 2^(31+e)) and the two clamp comparisons in
-  // one 3N-lane truncation, then out = c (T + zero) + (1 - g_lo) lo + (1 - g_hi) hi with
+  // T = floor((acc M' + offset0) / 2^(31+e)) (fast mode's one rounding, or MBQM's
+  // non-negative branch where that is exact) and the two clamp comparisons in one 3N-lane
+  // truncation, then out = c (T + zero) + (1 - g_lo) lo + (1 - g_hi) hi with
   // c = g_lo + g_hi - 1: one multiplication round.
   template <class Channel>
-  void emit_fast_requantization(int64_t n, const std::vector<Channel>& channels, int shift, int bits, int64_t zero,
+  void emit_three_lane_requantization(int64_t n, const std::vector<Channel>& channels, int shift, int bits, int64_t zero,
                                 ActivationRange range) {
     const int64_t C = static_cast<int64_t>(channels.size());
     const int64_t R = scratch_, T = R, GLO = R + n, GHI = R + 2 * n, W = R + 3 * n, W2 = R + 4 * n, P = R + 5 * n;
     auto constant = [&](const char* immediate_op, const char* clear_op, int64_t dst, int64_t src, int64_t Channel::*field) {
       emit_with_constant(immediate_op, clear_op, n, dst, src, channels, field);
     };
-    emit("    # requantize (fast: one rounding): {} multiplier(s), zero {}, range [{}, {}]", C, zero, range.min, range.max);
+    emit("    # requantize ({}): {} multiplier(s), zero {}, range [{}, {}]", options_.exact ? "exact, no negative branch inside the range" : "fast: one rounding",
+         C, zero, range.min, range.max);
     constant("mulsi", "mulm", T, 0, &Channel::multiplier);
     constant("addsi", "addm", T, T, &Channel::offset0);
     comparison_lane(GLO, &Channel::a_lo, channels, n, shift);

@@ -211,6 +211,26 @@ TEST(ModelCompiler, FastModeIsCheaperAndTheSameUnderEveryProtocol) {
   }
 }
 
+TEST(ModelCompiler, MbqmsNonNegativeBranchIsExactWhereverMbqmIsNotNegative) {
+  // Why exact mode needs no sign test under a ReLU-type clamp (compiler.cc,
+  // emit_requantization): wherever MBQM(acc) >= 0, T0 = floor((acc M0 + 2^30 [+ 2^(30+e)])
+  // / 2^(31+e)) equals it, negative acc included.
+  int checked_negative = 0;
+  for (const int32_t multiplier : {1073741824, 1288490189, 1518500250, 1992735498, 2147483647})
+    for (int shift = -12; shift <= 0; ++shift) {
+      const int e = -shift;
+      const int64_t offset = (int64_t{1} << 30) + (e > 0 ? int64_t{1} << (30 + e) : 0);
+      for (int64_t acc = -(int64_t{1} << 15); acc <= (int64_t{1} << 15); ++acc) {
+        const int32_t mbqm = qnn::multiply_by_quantized_multiplier(static_cast<int32_t>(acc), multiplier, shift);
+        if (mbqm < 0) continue;
+        const int64_t t0 = (acc * multiplier + offset) >> (31 + e);
+        ASSERT_EQ(t0, mbqm) << "acc " << acc << ", M0 " << multiplier << ", shift " << shift;
+        checked_negative += acc < 0;
+      }
+    }
+  EXPECT_GT(checked_negative, 0) << "negative accumulators that round to 0 must be among the cases";
+}
+
 TEST(ModelCompiler, RefusesWhatItCannotCompileByName) {
   Model model = random_network(1);
   model.operators[2].filter_h = 2;  // a pool that is not global
