@@ -94,7 +94,9 @@ class ZeroPageAllocator {
       if (void* p = std::calloc(count, sizeof(T))) return static_cast<T*>(p);
       throw std::bad_alloc();
     }
-    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    // NORESERVE: a large block may be mostly address space (vm::Memory reserves up to its
+    // limit); only touched pages are committed.
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: failure is harmless
     return static_cast<T*>(p);

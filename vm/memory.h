@@ -27,7 +27,13 @@ class Memory {
     if (end > limit_ || end < count)
       throw RuntimeError(fmt::format("{}-memory cells {}..{} pass the limit of {} cells (raise it with --memory-limit)",
                                      bank_, address, end - 1, limit_));
-    if (end > cells_.size()) cells_.resize(grown_size(end));
+    if (end > cells_.size()) {
+      // Once a bank is past its first few pages, reserve address space up to the limit (or
+      // kReservedBytes): growing then never moves the cells, so no page is copied or
+      // faulted in twice. Untouched reserved pages cost nothing (ZeroPageAllocator).
+      if (end > kSmallCells && cells_.capacity() < limit_) cells_.reserve(reserved_cells());
+      cells_.resize(grown_size(end));
+    }
   }
 
   // Cells that `ensure` has made exist.
@@ -48,6 +54,13 @@ class Memory {
     uint64_t size = cells_.size() < 1024 ? 1024 : cells_.size();
     while (size < end) size *= 2;
     return size < limit_ ? size : limit_;
+  }
+
+  static constexpr uint64_t kSmallCells = 1 << 16;
+  static constexpr uint64_t kReservedBytes = uint64_t{1} << 34;
+  uint64_t reserved_cells() const {
+    const uint64_t most = kReservedBytes / sizeof(T);
+    return limit_ < most ? limit_ : most;
   }
 
   char bank_;

@@ -426,38 +426,49 @@ class Compiler {
     // T0 = floor((q + 2^(30+e)) / 2^(31+e)) is exact: for acc > 0 it is the branch taken,
     // and a negative acc with MBQM(acc) = 0 has q + 2^(30+e) - 2^31 >= 0, so T0 = 0 too.
     // The sign test and the second branch are then never needed: three lanes, as in fast mode.
-    if (!options_.exact || range.min >= zero) return emit_three_lane_requantization(n, channels, shift, bits, zero, range);
-    // Scratch (10N): T0 T1 GQ GLO GHI (the truncation's lanes), then P (2N), P3, W, W2.
-    const int64_t R = scratch_, T0 = R, T1 = R + n, GQ = R + 2 * n, GLO = R + 3 * n, GHI = R + 4 * n;
-    const int64_t P = R + 5 * n, P3 = R + 7 * n, W = R + 8 * n, W2 = R + 9 * n;
-    emit("    # requantize: {} multiplier(s), zero {}, range [{}, {}], one truncation by {}", C, zero, range.min, range.max, shift);
+    const int compare_bits = acc_bits + 1;  // |acc - a| < 2^acc_bits for every threshold a
+    if (!options_.exact || range.min >= zero)
+      return emit_one_branch_requantization(n, channels, shift, bits, compare_bits, zero, range);
+    // Both branches: T0 = floor((q + 2^(30+e)) / 2^(31+e)) and T1 = floor((q + 2^(30+e) -
+    // 2^31) / 2^(31+e)) in one 2N-lane truncation, then the comparisons l_q = [acc < a_q]
+    // (MBQM's sign test), l_lo and l_hi in one 3N-lane ltz; with g_q = 1 - l_q and
+    // c = 1 - l_lo - l_hi, out = c (T1 + zero + g_q (T0 - T1)) + l_lo lo + l_hi hi: two
+    // multiplication rounds of N.
+    // Scratch (8N): T0 T1 | LQ LLO LHI | W X P.
+    const int64_t R = scratch_, T0 = R, T1 = R + n, LQ = R + 2 * n, LLO = R + 3 * n, LHI = R + 4 * n;
+    const int64_t W = R + 5 * n, X = R + 6 * n, P = R + 7 * n;
+    emit("    # requantize: {} multiplier(s), zero {}, range [{}, {}], both rounding branches, truncation by {}", C, zero, range.min,
+         range.max, shift);
     with_constant("mulsi", "mulm", T0, 0, &Channel::multiplier);
     emit("    movs:{} s{}, s{}", n, T1, T0);
     with_constant("addsi", "addm", T0, T0, &Channel::offset0);
     with_constant("addsi", "addm", T1, T1, &Channel::offset1);
-    comparison_lane(GQ, &Channel::a_q, channels, n, shift);
-    comparison_lane(GLO, &Channel::a_lo, channels, n, shift);
-    comparison_upper(GHI, &Channel::a_hi, channels, n, shift);
-    emit("    trunc:{} s{}, s{}, {}, {}", 5 * n, R, R, shift, bits);
-    // out = c (T1 + zero) + c g_q (T0 - T1) + (1 - g_lo) lo + (1 - g_hi) hi, c = g_lo + g_hi - 1
-    emit_clamp_terms(n, GLO, GHI, W, W2, range);  // c in place of g_lo: GQ GLO = [g_q | c]
-    emit("    subs:{} s{}, s{}, s{}", n, T0, T0, T1);     // T0 - T1 | T1 + zero
+    emit("    trunc:{} s{}, s{}, {}, {}", 2 * n, T0, T0, shift, bits);
+    below_threshold(LQ, &Channel::a_q, channels, n);
+    below_threshold(LLO, &Channel::a_lo, channels, n);
+    above_threshold(LHI, &Channel::a_hi, channels, n);
+    emit("    ltz:{} s{}, s{}, {}", 3 * n, LQ, LQ, compare_bits);
+    emit("    subs:{} s{}, s{}, s{}", n, T0, T0, T1);  // T0 - T1, a bit
+    emit("    mulsi:{} s{}, s{}, -1", n, LQ, LQ);       // g_q = 1 - l_q
+    emit("    addsi:{} s{}, s{}, 1", n, LQ, LQ);
+    emit("    muls:{} s{}, s{}, s{}", n, X, LQ, T0);
+    emit_clamp_terms(n, LLO, LHI, W, P, range);  // c over LLO
+    emit("    adds:{} s{}, s{}, s{}", n, T1, T1, X);
     emit("    addsi:{} s{}, s{}, {}", n, T1, T1, zero);
-    emit("    muls:{} s{}, s{}, s{}", 2 * n, P, GQ, T0);   // g_q (T0 - T1) | c (T1 + zero)
-    emit("    muls:{} s{}, s{}, s{}", n, P3, GLO, P);      // c g_q (T0 - T1)
-    emit("    adds:{} s0, s{}, s{}", n, P + n, P3);
-    emit("    adds:{} s0, s0, s{}", n, W);
+    emit("    muls:{} s{}, s{}, s{}", n, P, LLO, T1);
+    emit("    adds:{} s0, s{}, s{}", n, P, W);
   }
 
   // T = floor((acc M' + offset0) / 2^(31+e)) (fast mode's one rounding, or MBQM's
-  // non-negative branch where that is exact) and the two clamp comparisons in one 3N-lane
-  // truncation, then out = c (T + zero) + (1 - g_lo) lo + (1 - g_hi) hi with
-  // c = g_lo + g_hi - 1: one multiplication round.
+  // non-negative branch where that is exact) in one N-lane truncation, the clamp
+  // comparisons l_lo = [acc < a_lo] and l_hi = [acc > a_hi] in one 2N-lane ltz of
+  // compare_bits, then out = c (T + zero) + l_lo lo + l_hi hi with c = 1 - l_lo - l_hi:
+  // one multiplication round. (An ltz lane costs about half a truncation lane.)
   template <class Channel>
-  void emit_three_lane_requantization(int64_t n, const std::vector<Channel>& channels, int shift, int bits, int64_t zero,
-                                ActivationRange range) {
+  void emit_one_branch_requantization(int64_t n, const std::vector<Channel>& channels, int shift, int bits, int compare_bits,
+                                      int64_t zero, ActivationRange range) {
     const int64_t C = static_cast<int64_t>(channels.size());
-    const int64_t R = scratch_, T = R, GLO = R + n, GHI = R + 2 * n, W = R + 3 * n, W2 = R + 4 * n, P = R + 5 * n;
+    const int64_t R = scratch_, T = R, LLO = R + n, LHI = R + 2 * n, W = R + 3 * n, P = R + 4 * n;
     auto constant = [&](const char* immediate_op, const char* clear_op, int64_t dst, int64_t src, int64_t Channel::*field) {
       emit_with_constant(immediate_op, clear_op, n, dst, src, channels, field);
     };
@@ -465,12 +476,13 @@ class Compiler {
          C, zero, range.min, range.max);
     constant("mulsi", "mulm", T, 0, &Channel::multiplier);
     constant("addsi", "addm", T, T, &Channel::offset0);
-    comparison_lane(GLO, &Channel::a_lo, channels, n, shift);
-    comparison_upper(GHI, &Channel::a_hi, channels, n, shift);
-    emit("    trunc:{} s{}, s{}, {}, {}", 3 * n, R, R, shift, bits);
-    emit_clamp_terms(n, GLO, GHI, W, W2, range);
+    emit("    trunc:{} s{}, s{}, {}, {}", n, T, T, shift, bits);
+    below_threshold(LLO, &Channel::a_lo, channels, n);
+    above_threshold(LHI, &Channel::a_hi, channels, n);
+    emit("    ltz:{} s{}, s{}, {}", 2 * n, LLO, LLO, compare_bits);
+    emit_clamp_terms(n, LLO, LHI, W, P, range);
     emit("    addsi:{} s{}, s{}, {}", n, T, T, zero);
-    emit("    muls:{} s{}, s{}, s{}", n, P, GLO, T);
+    emit("    muls:{} s{}, s{}, s{}", n, P, LLO, T);
     emit("    adds:{} s0, s{}, s{}", n, P, W);
   }
 
@@ -486,34 +498,30 @@ class Compiler {
          clear_vector(n, static_cast<int64_t>(channels.size()), [&](int64_t c) { return channels[static_cast<std::size_t>(c)].*field; }));
   }
 
-  // From the clamp comparisons g_lo = [acc >= a_lo] and g_hi = [acc <= a_hi]: W = (1 - g_lo) lo +
-  // (1 - g_hi) hi (with W2 as scratch), and c = g_lo + g_hi - 1 written over g_lo.
-  void emit_clamp_terms(int64_t n, int64_t g_lo, int64_t g_hi, int64_t W, int64_t W2, ActivationRange range) {
-    emit("    mulsi:{} s{}, s{}, {}", n, W, g_lo, -int64_t{range.min});
-    emit("    addsi:{} s{}, s{}, {}", n, W, W, int64_t{range.min} + range.max);
-    emit("    mulsi:{} s{}, s{}, {}", n, W2, g_hi, -int64_t{range.max});
+  // From the clamp comparisons l_lo = [acc < a_lo] and l_hi = [acc > a_hi]: W = l_lo lo +
+  // l_hi hi (with W2 as scratch), and c = 1 - l_lo - l_hi written over l_lo.
+  void emit_clamp_terms(int64_t n, int64_t l_lo, int64_t l_hi, int64_t W, int64_t W2, ActivationRange range) {
+    emit("    mulsi:{} s{}, s{}, {}", n, W, l_lo, int64_t{range.min});
+    emit("    mulsi:{} s{}, s{}, {}", n, W2, l_hi, int64_t{range.max});
     emit("    adds:{} s{}, s{}, s{}", n, W, W, W2);
-    emit("    adds:{} s{}, s{}, s{}", n, g_lo, g_lo, g_hi);
-    emit("    addsi:{} s{}, s{}, -1", n, g_lo, g_lo);
+    emit("    adds:{} s{}, s{}, s{}", n, l_lo, l_lo, l_hi);
+    emit("    mulsi:{} s{}, s{}, -1", n, l_lo, l_lo);
+    emit("    addsi:{} s{}, s{}, 1", n, l_lo, l_lo);
   }
 
-  // lane = [acc >= a] as a truncation lane: (acc - a) 2^(m-33) + 2^m.
+  // lane = acc - a, negative iff acc < a.
   template <class Field, class Channel>
-  void comparison_lane(int64_t lane, Field field, const std::vector<Channel>& channels, int64_t n, int shift) {
+  void below_threshold(int64_t lane, Field field, const std::vector<Channel>& channels, int64_t n) {
     bool uniform = true;
     for (const Channel& c : channels) uniform = uniform && c.*field == channels[0].*field;
     if (uniform) emit("    addsi:{} s{}, s0, {}", n, lane, -(channels[0].*field));  // the immediate form adds -a
     else emit_with_constant("addsi", "subml", n, lane, 0, channels, field);
-    emit("    mulsi:{} s{}, s{}, {}", n, lane, lane, int64_t{1} << (shift - 33));
-    emit("    addsi:{} s{}, s{}, {}", n, lane, lane, int64_t{1} << shift);
   }
-  // lane = [acc <= a]: (a - acc) 2^(m-33) + 2^m.
+  // lane = a - acc, negative iff acc > a.
   template <class Field, class Channel>
-  void comparison_upper(int64_t lane, Field field, const std::vector<Channel>& channels, int64_t n, int shift) {
+  void above_threshold(int64_t lane, Field field, const std::vector<Channel>& channels, int64_t n) {
     emit("    mulsi:{} s{}, s0, -1", n, lane);
     emit_with_constant("addsi", "addm", n, lane, lane, channels, field);
-    emit("    mulsi:{} s{}, s{}, {}", n, lane, lane, int64_t{1} << (shift - 33));
-    emit("    addsi:{} s{}, s{}, {}", n, lane, lane, int64_t{1} << shift);
   }
 
   // A clear vector of n lanes whose lane i holds value(i mod C): the C values are loaded
