@@ -126,10 +126,14 @@ uint32_t Interpreter<P>::step(const Instruction& instruction, uint32_t pc) {
 
     // ---- comparison and truncation ----
   } else if constexpr (op == Opcode::ltz) {
+    if constexpr (protocols::BatchesNonlinear<P>)
+      if (const uint32_t ran = run_nonlinear_batch(pc)) return pc + ran;
     protocol_.ltz(s(a[0], n), s(a[1], n), static_cast<unsigned>(a[2]));
   } else if constexpr (op == Opcode::eqz) {
     protocol_.eqz(s(a[0], n), s(a[1], n), static_cast<unsigned>(a[2]));
   } else if constexpr (op == Opcode::trunc) {
+    if constexpr (protocols::BatchesNonlinear<P>)
+      if (const uint32_t ran = run_nonlinear_batch(pc)) return pc + ran;
     protocol_.trunc(s(a[0], n), s(a[1], n), static_cast<unsigned>(a[2]), static_cast<unsigned>(a[3]));
   } else if constexpr (op == Opcode::truncpr) {
     protocol_.truncpr(s(a[0], n), s(a[1], n), static_cast<unsigned>(a[2]), static_cast<unsigned>(a[3]));
@@ -216,6 +220,46 @@ uint32_t Interpreter<P>::step(const Instruction& instruction, uint32_t pc) {
                   "an instruction of bytecode/instructions.def has no body in vm/execute.h");
   }
   return pc + 1;
+}
+
+template <protocols::ArithmeticProtocol P>
+uint32_t Interpreter<P>::run_nonlinear_batch(uint32_t pc) {
+  // The run of ltz/trunc instructions from pc on in which no instruction's output is read
+  // or written by another (straight-line code: running them together is running them in
+  // order). Tracing shows one instruction at a time, so it runs them alone.
+  if (options_.trace != nullptr) return 0;
+  constexpr std::size_t kMostInBatch = 8;
+  const auto overlap = [](int64_t x, uint64_t x_count, int64_t y, uint64_t y_count) {
+    return static_cast<uint64_t>(x) < static_cast<uint64_t>(y) + y_count && static_cast<uint64_t>(y) < static_cast<uint64_t>(x) + x_count;
+  };
+  std::vector<const Instruction*> members;
+  for (uint32_t at = pc; at < program_.code.size() && members.size() < kMostInBatch; ++at) {
+    const Instruction& next = program_.code[at];
+    if (next.opcode != Opcode::ltz && next.opcode != Opcode::trunc) break;
+    const uint64_t n = next.vector_length;
+    bool independent = true;
+    for (const Instruction* member : members) {
+      const uint64_t m = member->vector_length;
+      independent = independent && !overlap(next.args[1], n, member->args[0], m) && !overlap(next.args[0], n, member->args[0], m) &&
+                    !overlap(next.args[0], n, member->args[1], m);
+    }
+    if (!independent) break;
+    members.push_back(&next);
+  }
+  if (members.size() < 2) return 0;
+  using Request = protocols::NonlinearRequest<Share>;
+  std::vector<Request> requests;
+  for (const Instruction* member : members) {
+    const auto& a = member->args;
+    const uint64_t n = member->vector_length;
+    if (member->opcode == Opcode::ltz)
+      requests.push_back({Request::Kind::ltz, s(a[0], n), s(a[1], n), 0, static_cast<unsigned>(a[2])});
+    else
+      requests.push_back({Request::Kind::trunc, s(a[0], n), s(a[1], n), static_cast<unsigned>(a[2]), static_cast<unsigned>(a[3])});
+  }
+  protocol_.nonlinear_batch(requests);
+  batched_instructions_ += members.size() - 1;
+  return static_cast<uint32_t>(members.size());
 }
 
 }  // namespace mpvm::vm

@@ -129,10 +129,10 @@ class Interpreter {
         }
       }
     } catch (...) {
-      statistics_.instructions = executed;
+      statistics_.instructions = executed + batched_instructions_;
       rethrow_with_context(fmt::format("{}: pc {} ({})", program_.name, pc, code[pc].info().mnemonic));
     }
-    statistics_.instructions = executed;
+    statistics_.instructions = executed + batched_instructions_;
   }
 
   void trace(uint32_t pc, const Instruction& instruction) {
@@ -213,6 +213,10 @@ class Interpreter {
 
   template <Opcode op>
   uint32_t step(const Instruction& instruction, uint32_t pc);
+  // Adjacent independent ltz/trunc instructions from pc on, as one batch in shared rounds
+  // where the back-end can (protocols::BatchesNonlinear); how many ran (0: none, run the
+  // instruction at pc alone).
+  uint32_t run_nonlinear_batch(uint32_t pc);
 
   struct Timer {
     bool running = false;
@@ -236,6 +240,7 @@ class Interpreter {
   std::vector<uint32_t> call_stack_;
   std::map<int, Timer> timers_;
   RunStatistics statistics_;
+  uint64_t batched_instructions_ = 0;  // run inside a batch besides its first
 };
 
 }  // namespace mpvm::vm

@@ -443,10 +443,11 @@ class Compiler {
     emit("    movs:{} s{}, s{}", n, T1, T0);
     with_constant("addsi", "addm", T0, T0, &Channel::offset0);
     with_constant("addsi", "addm", T1, T1, &Channel::offset1);
-    emit("    trunc:{} s{}, s{}, {}, {}", 2 * n, T0, T0, shift, bits);
     below_threshold(LQ, &Channel::a_q, channels, n);
     below_threshold(LLO, &Channel::a_lo, channels, n);
     above_threshold(LHI, &Channel::a_hi, channels, n);
+    // Adjacent and independent: the VM runs the two in shared rounds where it can.
+    emit("    trunc:{} s{}, s{}, {}, {}", 2 * n, T0, T0, shift, bits);
     emit("    ltz:{} s{}, s{}, {}", 3 * n, LQ, LQ, compare_bits);
     emit("    subs:{} s{}, s{}, s{}", n, T0, T0, T1);  // T0 - T1, a bit
     emit("    mulsi:{} s{}, s{}, -1", n, LQ, LQ);       // g_q = 1 - l_q
@@ -463,7 +464,8 @@ class Compiler {
   // non-negative branch where that is exact) in one N-lane truncation, the clamp
   // comparisons l_lo = [acc < a_lo] and l_hi = [acc > a_hi] in one 2N-lane ltz of
   // compare_bits, then out = c (T + zero) + l_lo lo + l_hi hi with c = 1 - l_lo - l_hi:
-  // one multiplication round. (An ltz lane costs about half a truncation lane.)
+  // one multiplication round. (An ltz lane costs about half a truncation lane, and the VM
+  // runs the adjacent trunc and ltz in the rounds of the truncation.)
   template <class Channel>
   void emit_one_branch_requantization(int64_t n, const std::vector<Channel>& channels, int shift, int bits, int compare_bits,
                                       int64_t zero, ActivationRange range) {
@@ -476,9 +478,10 @@ class Compiler {
          C, zero, range.min, range.max);
     constant("mulsi", "mulm", T, 0, &Channel::multiplier);
     constant("addsi", "addm", T, T, &Channel::offset0);
-    emit("    trunc:{} s{}, s{}, {}, {}", n, T, T, shift, bits);
     below_threshold(LLO, &Channel::a_lo, channels, n);
     above_threshold(LHI, &Channel::a_hi, channels, n);
+    // Adjacent and independent: the VM runs the two in shared rounds where it can.
+    emit("    trunc:{} s{}, s{}, {}, {}", n, T, T, shift, bits);
     emit("    ltz:{} s{}, s{}, {}", 2 * n, LLO, LLO, compare_bits);
     emit_clamp_terms(n, LLO, LHI, W, P, range);
     emit("    addsi:{} s{}, s{}, {}", n, T, T, zero);

@@ -70,4 +70,24 @@ concept ArithmeticProtocol =
       { cp.counters() } -> std::same_as<CommunicationCounters>;
     };
 
+// One ltz or exact trunc of a batch: adjacent instructions the VM found independent (no
+// output of one is an input or output of another), which a back-end may run in shared
+// rounds. Results are those of running them one by one.
+template <class Share>
+struct NonlinearRequest {
+  enum class Kind { ltz, trunc };
+  Kind kind;
+  std::span<Share> out;
+  std::span<const Share> in;
+  unsigned shift;  // trunc's m; 0 for ltz
+  unsigned bits;
+};
+
+// A back-end that runs such batches in shared rounds (optional: without it the VM runs
+// the instructions one by one).
+template <class P>
+concept BatchesNonlinear = requires(P& p, std::span<const NonlinearRequest<typename P::Share>> requests) {
+  p.nonlinear_batch(requests);
+};
+
 }  // namespace mpvm::protocols

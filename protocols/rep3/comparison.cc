@@ -195,16 +195,29 @@ void Rep3Protocol::receive_dabit_inputs(DaBits& dabits, std::span<const uint64_t
 }
 
 std::size_t Rep3Protocol::late_dabit_words(const DaBits* dabits, int third) const {
-  if (dabits == nullptr || dabits->complete) return 0;
+  if (dabits->complete) return 0;
   return dabits->copies * dabits->thirds.size(third);
 }
 
-void Rep3Protocol::finish_dabits(DaBits* dabits, std::span<const uint64_t> second_helper_terms) {
+void Rep3Protocol::late_dabit_messages(std::span<DaBits* const> dabits, LargeVector<uint64_t>& to_next,
+                                       std::size_t& incoming) const {
+  // As second helper of third me+1: its c_j for that third's splitter (the next party);
+  // as splitter, the c_j of its own third come from the previous party.
+  incoming = 0;
+  for (const DaBits* d : dabits) {
+    if (late_dabit_words(d, (me_ + 1) % 3) > 0) to_next.insert(to_next.end(), d->for_splitter_late.begin(), d->for_splitter_late.end());
+    incoming += late_dabit_words(d, me_);
+  }
+}
+
+void Rep3Protocol::finish_dabits(std::span<DaBits* const> dabits, std::span<const uint64_t> second_helper_terms) {
   // As splitter: c_j from the second helper completes (c_j, c_{j+1}).
-  if (dabits == nullptr || dabits->complete) return;
   std::size_t at = 0;
-  for_each_dabit(dabits->thirds, dabits->copies, me_, [&](std::size_t i) { dabits->arithmetic[i].first = second_helper_terms[at++]; });
-  dabits->complete = true;
+  for (DaBits* d : dabits) {
+    if (d->complete) continue;
+    for_each_dabit(d->thirds, d->copies, me_, [&](std::size_t i) { d->arithmetic[i].first = second_helper_terms[at++]; });
+    d->complete = true;
+  }
 }
 
 void Rep3Protocol::inject(std::span<const uint64_t> opened, const DaBits& dabits, std::size_t from, std::span<Share> out) {
@@ -217,7 +230,7 @@ void Rep3Protocol::inject(std::span<const uint64_t> opened, const DaBits& dabits
 
 // ---- rounds ----
 
-void Rep3Protocol::and_words(std::span<const AndTask> tasks, DaBits* dabits) {
+void Rep3Protocol::and_words(std::span<const AndTask> tasks, std::span<DaBits* const> dabits) {
   // z_i = x_i y_i ^ x_i y_{i+1} ^ x_{i+1} y_i ^ F(k_i) ^ F(k_{i+1}) at each evaluated
   // position, packed densely; one exchange carries every task of the round (and the
   // second helpers' daBit terms if still pending).
@@ -234,12 +247,13 @@ void Rep3Protocol::and_words(std::span<const AndTask> tasks, DaBits* dabits) {
   packer.finish();
   mask_with_zero_sharing(std::span<uint64_t>(and_sent_), Sharing::binary);
   and_received_.resize(and_sent_.size());
-  const std::size_t late_out = late_dabit_words(dabits, (me_ + 1) % 3), late_in = late_dabit_words(dabits, me_);
+  scratch_c_.clear();
+  std::size_t late_in = 0;
+  late_dabit_messages(dabits, scratch_c_, late_in);
   scratch_b_.resize(late_in);
-  const std::span<const uint64_t> late = late_out > 0 ? std::span<const uint64_t>(dabits->for_splitter_late) : std::span<const uint64_t>{};
   exchange_nonempty(transport_,
                     std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(and_sent_))},
-                               net::Outgoing{next_party_, net::as_bytes(late)}},
+                               net::Outgoing{next_party_, net::as_bytes(std::span<const uint64_t>(scratch_c_))}},
                     std::array{net::Incoming{next_party_, net::as_writable_bytes(std::span<uint64_t>(and_received_))},
                                net::Incoming{previous_party_, net::as_writable_bytes(std::span<uint64_t>(scratch_b_))}});
   finish_dabits(dabits, scratch_b_);
@@ -259,7 +273,7 @@ void Rep3Protocol::and_words(std::span<const AndTask> tasks, DaBits* dabits) {
   }
 }
 
-std::vector<LargeVector<uint64_t>> Rep3Protocol::and_then_open(std::span<const FinalGate> gates, DaBits* dabits) {
+std::vector<LargeVector<uint64_t>> Rep3Protocol::and_then_open(std::span<const FinalGate> gates, std::span<DaBits* const> dabits) {
   // Opens e = (x & y) ^ rest for every gate (x, y may be absent: e = rest) in one round.
   // Party i's XOR share of x & y is z_i = x_i y_i ^ x_i y_{i+1} ^ x_{i+1} y_i, masked by
   // the zero-sharing F(k_i) ^ F(k_{i+1}), which neither other party can remove; adding its
@@ -276,9 +290,9 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::and_then_open(std::span<const F
     }
   mask_with_zero_sharing(std::span<uint64_t>(and_sent_), Sharing::binary);
   // To the next party: the same share, then the second helpers' daBit terms if pending.
-  const std::size_t late_out = late_dabit_words(dabits, (me_ + 1) % 3), late_in = late_dabit_words(dabits, me_);
   scratch_c_.assign(and_sent_.begin(), and_sent_.end());
-  if (late_out > 0) scratch_c_.insert(scratch_c_.end(), dabits->for_splitter_late.begin(), dabits->for_splitter_late.end());
+  std::size_t late_in = 0;
+  late_dabit_messages(dabits, scratch_c_, late_in);
   and_received_.resize(total);
   scratch_b_.resize(total + late_in);  // what the previous party sends
   transport_.exchange(std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(and_sent_))},
@@ -296,73 +310,81 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::and_then_open(std::span<const F
   return opened;
 }
 
-void Rep3Protocol::split(std::span<const Share> x, uint64_t offset, bool negate_b, uint64_t needed, int shift,
-                         BitWords& a, BitWords& b, std::span<Share> a_shifted, DaBits& dabits) {
-  // One round, every party sending to the previous one: as splitter of its own third, the
-  // `needed` bits of A masked by rho (and A >> shift, and the daBits' a0) for the second
-  // helper; as first helper of third me+2, its daBit terms c_{j+1} for that splitter.
-  const std::size_t n = x.size();
-  const LaneThirds& thirds = dabits.thirds;
+void Rep3Protocol::split(std::span<const SplitRequest> requests) {
+  // One round, every party sending to the previous one: for each request, as splitter of
+  // its own third, the `needed` bits of A masked by rho (and A >> shift, and the daBits'
+  // a0) for the second helper; as first helper of third me+2, its daBit terms c_{j+1} for
+  // that splitter. The requests' parts follow one another in one message.
   const int splitting = me_, first_helping = (me_ + 2) % 3, second_helping = (me_ + 1) % 3;
-  const unsigned fields = static_cast<unsigned>(std::popcount(needed));
-  a.assign(n);
-  b.assign(n);
-  const std::size_t own_lanes = thirds.size(splitting), helped_lanes = thirds.size(first_helping);
-  // rho (and sigma for A >> shift) from k_{j+1}: the splitter's next key, the first helper's own.
-  const std::size_t mask_words = shift >= 0 ? 2 : 1;
-  ScratchVector<uint64_t> split_masks(mask_words * own_lanes), helper_masks(mask_words * helped_lanes);
-  keys_.next().fill(std::span<uint64_t>(split_masks));
-  keys_.own().fill(std::span<uint64_t>(helper_masks));
-
-  // The message to the previous party: [A ^ rho | A >> shift - sigma | a0] for its own
-  // third, then [c_{j+1}] as first helper.
-  const std::size_t packed = rep3::packed_words(own_lanes, fields);
-  const std::size_t shifted_words = shift >= 0 ? own_lanes : 0;
-  LargeVector<uint64_t> to_previous(packed + shifted_words);
-  rep3::BitPacker packer(std::span<uint64_t>(to_previous).first(packed));
-  for (std::size_t k = thirds.begin(splitting), at = 0; k < thirds.end(splitting); ++k, ++at) {
-    const uint64_t whole = x[k].first + x[k].second + offset, rho = split_masks[at];
-    a.first[k] = whole ^ rho;
-    a.second[k] = rho;
-    packer.put(rep3::gather_bits(whole ^ rho, needed), fields);
-    if (shift >= 0) {
-      const uint64_t sigma = split_masks[own_lanes + at];
-      to_previous[packed + at] = (whole >> shift) - sigma;
-      a_shifted[k] = {to_previous[packed + at], sigma};
+  LargeVector<uint64_t> to_previous;
+  std::size_t incoming = 0;
+  for (const SplitRequest& r : requests) {
+    const std::size_t n = r.x.size();
+    const LaneThirds& thirds = r.dabits->thirds;
+    const unsigned fields = static_cast<unsigned>(std::popcount(r.needed));
+    r.a->assign(n);
+    r.b->assign(n);
+    const std::size_t own_lanes = thirds.size(splitting), helped_lanes = thirds.size(first_helping);
+    // rho (and sigma for A >> shift) from k_{j+1}: the splitter's next key, the first helper's own.
+    const std::size_t mask_words = r.shift >= 0 ? 2 : 1;
+    ScratchVector<uint64_t> split_masks(mask_words * own_lanes), helper_masks(mask_words * helped_lanes);
+    keys_.next().fill(std::span<uint64_t>(split_masks));
+    keys_.own().fill(std::span<uint64_t>(helper_masks));
+    // [A ^ rho | A >> shift - sigma | a0] for its own third, then [c_{j+1}] as first helper.
+    const std::size_t packed = rep3::packed_words(own_lanes, fields), start = to_previous.size();
+    const std::size_t shifted_words = r.shift >= 0 ? own_lanes : 0;
+    to_previous.resize(start + packed + shifted_words);
+    rep3::BitPacker packer(std::span<uint64_t>(to_previous).subspan(start, packed));
+    for (std::size_t k = thirds.begin(splitting), at = 0; k < thirds.end(splitting); ++k, ++at) {
+      const uint64_t whole = r.x[k].first + r.x[k].second + r.offset, rho = split_masks[at];
+      r.a->first[k] = whole ^ rho;
+      r.a->second[k] = rho;
+      packer.put(rep3::gather_bits(whole ^ rho, r.needed), fields);
+      if (r.shift >= 0) {
+        const uint64_t sigma = split_masks[own_lanes + at];
+        const uint64_t shifted = (whole >> r.shift) - sigma;
+        to_previous[start + packed + at] = shifted;
+        r.a_shifted[k] = {shifted, sigma};
+      }
     }
+    packer.finish();
+    to_previous.insert(to_previous.end(), r.dabits->for_second_helper.begin(), r.dabits->for_second_helper.end());
+    to_previous.insert(to_previous.end(), r.dabits->for_splitter_early.begin(), r.dabits->for_splitter_early.end());
+    for (std::size_t k = thirds.begin(first_helping), at = 0; k < thirds.end(first_helping); ++k, ++at) {
+      r.a->first[k] = helper_masks[at];
+      r.b->second[k] = r.negate_b ? 0 - r.x[k].second : r.x[k].second;  // x_{j+2}
+      if (r.shift >= 0) r.a_shifted[k] = {helper_masks[helped_lanes + at], 0};
+    }
+    // From the next party: its own third's part (I am that third's second helper), then
+    // the c_{j+1} of my third.
+    const std::size_t their_lanes = thirds.size(second_helping);
+    incoming += rep3::packed_words(their_lanes, fields) + (r.shift >= 0 ? their_lanes : 0) + r.dabits->copies * (their_lanes + own_lanes);
   }
-  packer.finish();
-  to_previous.insert(to_previous.end(), dabits.for_second_helper.begin(), dabits.for_second_helper.end());
-  to_previous.insert(to_previous.end(), dabits.for_splitter_early.begin(), dabits.for_splitter_early.end());
-  for (std::size_t k = thirds.begin(first_helping), at = 0; k < thirds.end(first_helping); ++k, ++at) {
-    a.first[k] = helper_masks[at];
-    b.second[k] = negate_b ? 0 - x[k].second : x[k].second;  // x_{j+2}
-    if (shift >= 0) a_shifted[k] = {helper_masks[helped_lanes + at], 0};
-  }
-
-  // From the next party: its own third's message (I am that third's second helper), then
-  // the c_{j+1} of my third.
-  const std::size_t their_lanes = thirds.size(second_helping);
-  const std::size_t their_packed = rep3::packed_words(their_lanes, fields);
-  const std::size_t their_a0 = dabits.copies * their_lanes;
-  LargeVector<uint64_t> from_next(their_packed + (shift >= 0 ? their_lanes : 0) + their_a0 + dabits.copies * own_lanes);
+  LargeVector<uint64_t> from_next(incoming);
   exchange_nonempty(transport_, std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(to_previous))}},
                     std::array{net::Incoming{next_party_, net::as_writable_bytes(std::span<uint64_t>(from_next))}});
-  rep3::BitUnpacker unpacker(std::span<const uint64_t>(from_next).first(their_packed));
-  const std::size_t their_shifted = their_packed;
-  for (std::size_t k = thirds.begin(second_helping), at = 0; k < thirds.end(second_helping); ++k, ++at) {
-    a.second[k] = rep3::scatter_bits(unpacker.get(fields), needed);
-    b.first[k] = negate_b ? 0 - x[k].first : x[k].first;  // x_{j+2}
-    if (shift >= 0) a_shifted[k] = {0, from_next[their_shifted + at]};
+  std::size_t at_message = 0;
+  for (const SplitRequest& r : requests) {
+    const LaneThirds& thirds = r.dabits->thirds;
+    const unsigned fields = static_cast<unsigned>(std::popcount(r.needed));
+    const std::size_t their_lanes = thirds.size(second_helping), own_lanes = thirds.size(splitting);
+    const std::size_t their_packed = rep3::packed_words(their_lanes, fields);
+    const std::span<const uint64_t> message = std::span<const uint64_t>(from_next).subspan(at_message);
+    rep3::BitUnpacker unpacker(message.first(their_packed));
+    for (std::size_t k = thirds.begin(second_helping), at = 0; k < thirds.end(second_helping); ++k, ++at) {
+      r.a->second[k] = rep3::scatter_bits(unpacker.get(fields), r.needed);
+      r.b->first[k] = r.negate_b ? 0 - r.x[k].first : r.x[k].first;  // x_{j+2}
+      if (r.shift >= 0) r.a_shifted[k] = {0, message[their_packed + at]};
+    }
+    const std::size_t a0_at = their_packed + (r.shift >= 0 ? their_lanes : 0);
+    const std::size_t their_a0 = r.dabits->copies * their_lanes, mine = r.dabits->copies * own_lanes;
+    receive_dabit_inputs(*r.dabits, message.subspan(a0_at, their_a0), message.subspan(a0_at + their_a0, mine));
+    at_message += a0_at + their_a0 + mine;
   }
-  const std::size_t a0_at = their_packed + (shift >= 0 ? their_lanes : 0);
-  receive_dabit_inputs(dabits, std::span<const uint64_t>(from_next).subspan(a0_at, their_a0),
-                       std::span<const uint64_t>(from_next).subspan(a0_at + their_a0));
 }
 
-std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<CarryJob> jobs, const BitWords* a,
-                                                                  const BitWords* b, bool need_generate,
-                                                                  const BitWords& rests, std::size_t values, DaBits& dabits,
+std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<CarryJob> jobs, bool need_generate,
+                                                                  std::span<DaBits* const> dabits,
                                                                   std::span<const FinalGate> extra_gates) {
   // All jobs share one stream width, so every round carries all of them and the last AND
   // of each tree is its opening. For carry trees the generate round g = a & b comes first.
@@ -377,15 +399,15 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       CarryJob& job = jobs[j];
       job.width = width;
-      a_streams[j] = pack(*a, job.positions, width);
-      b_streams[j] = pack(*b, job.positions, width);
+      a_streams[j] = pack(*job.a, job.positions, width);
+      b_streams[j] = pack(*job.b, job.positions, width);
       job.propagate.assign(a_streams[j].size());
       for (std::size_t k = 0; k < a_streams[j].size(); ++k) {
         job.propagate.first[k] = a_streams[j].first[k] ^ b_streams[j].first[k];
         job.propagate.second[k] = a_streams[j].second[k] ^ b_streams[j].second[k];
       }
       std::vector<uint64_t> identity(a_streams[j].size());
-      rep3::padding_mask(values, width - job.positions, width, identity);
+      rep3::padding_mask(job.values, width - job.positions, width, identity);
       xor_public(job.propagate, identity);
       tasks.push_back({&a_streams[j], &b_streams[j], &job.generate, rep3::repeated_field(width - job.positions, width), nullptr});
     }
@@ -393,13 +415,13 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
       std::vector<BitWords> rest_streams(jobs.size());
       std::vector<FinalGate> gates;
       for (std::size_t j = 0; j < jobs.size(); ++j) {
-        rest_streams[j] = bit_stream(rests, j * values, values);
+        rest_streams[j] = bit_stream(*jobs[j].rests, jobs[j].rests_from, jobs[j].values);
         gates.push_back({&a_streams[j], &b_streams[j], &rest_streams[j]});
       }
       gates.insert(gates.end(), extra_gates.begin(), extra_gates.end());
-      return and_then_open(gates, &dabits);
+      return and_then_open(gates, dabits);
     }
-    and_words(tasks, &dabits);
+    and_words(tasks, dabits);
   }
   struct Halves {
     BitWords g_hi, g_lo, p_hi, p_lo, carry_term, both_propagate, rest;
@@ -410,7 +432,7 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
       CarryJob& job = jobs[j];
       Halves& h = halves[j];
       if (width == 1) {  // an AND tree over one position: nothing to AND, open it as it is
-        h.rest = bit_stream(rests, j * values, values);
+        h.rest = bit_stream(*job.rests, job.rests_from, job.values);
         for (std::size_t k = 0; k < h.rest.size(); ++k) h.rest.first[k] ^= job.propagate.first[k], h.rest.second[k] ^= job.propagate.second[k];
         continue;
       }
@@ -434,14 +456,14 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
           gates.push_back({nullptr, nullptr, &h.rest});
           continue;
         }
-        h.rest = bit_stream(rests, j * values, values);
+        h.rest = bit_stream(*jobs[j].rests, jobs[j].rests_from, jobs[j].values);
         h.rest.first.resize(h.p_hi.size(), 0), h.rest.second.resize(h.p_hi.size(), 0);
         if (need_generate)  // carry = G_hi ^ (P_hi & G_lo)
           for (std::size_t k = 0; k < h.rest.size(); ++k) h.rest.first[k] ^= h.g_hi.first[k], h.rest.second[k] ^= h.g_hi.second[k];
         gates.push_back({&h.p_hi, need_generate ? &h.g_lo : &h.p_lo, &h.rest});
       }
       gates.insert(gates.end(), extra_gates.begin(), extra_gates.end());
-      return and_then_open(gates, &dabits);
+      return and_then_open(gates, dabits);
     }
     // Pair i of a value (positions 2i+1 and 2i) is a gate when both are real: i at least
     // ceil((width - real) / 2). A real position over padding passes through: P_hi & G_lo
@@ -455,7 +477,7 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
       tasks.push_back({&h.p_hi, &h.p_lo, &h.both_propagate, gates, &h.p_hi});
       job.real = (job.real + 1) / 2;
     }
-    and_words(tasks, &dabits);
+    and_words(tasks, dabits);
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       Halves& h = halves[j];
       CarryJob& job = jobs[j];
@@ -472,28 +494,128 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
   }
 }
 
-// ---- the instructions ----
+// ---- ltz and trunc, alone or batched ----
+
+void Rep3Protocol::run_plans(std::span<Plan> plans) {
+  // Round 1: every plan's splitting messages; then one set of tree rounds for all their
+  // carries (the wrap gates of truncations below 64 bits opened in the last one).
+  std::vector<SplitRequest> splits;
+  std::vector<DaBits*> dabits;
+  for (Plan& plan : plans) {
+    const auto& r = plan.request;
+    const std::size_t n = r.in.size();
+    const bool truncation = r.kind == NonlinearRequest<Share>::Kind::trunc;
+    plan.dabits = draw_dabits(LaneThirds{n}, truncation ? 2 : 1);
+    dabits.push_back(&plan.dabits);
+    if (truncation) {
+      plan.high_shifted.resize(n);
+      // The trees read the low m bits (all 64 at bits = 64); the wrap reads bit 63.
+      const uint64_t needed = r.bits < 64 ? low_bits(r.shift) | uint64_t{1} << 63 : ~uint64_t{0};
+      splits.push_back({r.in, uint64_t{1} << (r.bits - 1), false, needed, static_cast<int>(r.shift), &plan.high, &plan.low,
+                        plan.high_shifted, &plan.dabits});
+    } else {
+      splits.push_back({r.in, uint64_t{1} << (r.bits - 1), false, low_bits(r.bits), -1, &plan.high, &plan.low, {}, &plan.dabits});
+    }
+  }
+  split(splits);
+
+  std::vector<CarryJob> jobs;
+  std::vector<FinalGate> wrap_gates;
+  std::vector<BitWords> wrap_streams;  // a, b and rest stream of each wrap gate
+  wrap_streams.reserve(3 * plans.size());
+  for (Plan& plan : plans) {
+    const auto& r = plan.request;
+    const std::size_t n = r.in.size();
+    if (r.kind == NonlinearRequest<Share>::Kind::ltz) {
+      // x < 0 iff bit `top` of A + B, A_top ^ B_top ^ carry, is 0: the rest of e is
+      // NOT(A_top ^ B_top) ^ r; the NOT is a public 1, which component 0 carries (first at
+      // party 0, second at party 2, as in xor_public).
+      const unsigned top = r.bits - 1;
+      plan.rest.assign(n);
+      const uint64_t not_first = me_ == 0, not_second = me_ == 2;
+      for (std::size_t k = 0; k < n; ++k) {
+        plan.rest.first[k] = (((plan.high.first[k] ^ plan.low.first[k]) >> top ^ plan.dabits.binary.first[k]) & 1) ^ not_first;
+        plan.rest.second[k] = (((plan.high.second[k] ^ plan.low.second[k]) >> top ^ plan.dabits.binary.second[k]) & 1) ^ not_second;
+      }
+      jobs.push_back(CarryJob{top, &plan.high, &plan.low, &plan.rest, 0, n});
+      continue;
+    }
+    // trunc: e = carry ^ r; the m-bit tree's r is daBit k, the 64-bit carry's daBit n + k.
+    jobs.push_back(CarryJob{r.shift, &plan.high, &plan.low, &plan.dabits.binary, 0, n});
+    if (r.bits == 64) {
+      jobs.push_back(CarryJob{64, &plan.high, &plan.low, &plan.dabits.binary, n, n});
+      continue;
+    }
+    // x' < 2^63, so bit 63 of A + B is 0 and the carry into it is A_63 ^ B_63; the carry
+    // out of all 64 bits, maj(A_63, B_63, A_63 ^ B_63), is then A_63 | B_63 =
+    // (A_63 & B_63) ^ A_63 ^ B_63: one AND gate, opened with the trees' last round.
+    plan.top_a.assign(n), plan.top_b.assign(n), plan.top_rest.assign(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      plan.top_a.first[k] = plan.high.first[k] >> 63, plan.top_a.second[k] = plan.high.second[k] >> 63;
+      plan.top_b.first[k] = plan.low.first[k] >> 63, plan.top_b.second[k] = plan.low.second[k] >> 63;
+      plan.top_rest.first[k] = plan.top_a.first[k] ^ plan.top_b.first[k] ^ plan.dabits.binary.first[n + k];
+      plan.top_rest.second[k] = plan.top_a.second[k] ^ plan.top_b.second[k] ^ plan.dabits.binary.second[n + k];
+    }
+    wrap_streams.push_back(bit_stream(plan.top_a, 0, n));
+    wrap_streams.push_back(bit_stream(plan.top_b, 0, n));
+    wrap_streams.push_back(bit_stream(plan.top_rest, 0, n));
+    const std::size_t w = wrap_streams.size();
+    wrap_gates.push_back({&wrap_streams[w - 3], &wrap_streams[w - 2], &wrap_streams[w - 1]});
+  }
+  const auto opened = trees_then_open(jobs, true, dabits, wrap_gates);
+
+  std::size_t job = 0, wrap = jobs.size();
+  for (Plan& plan : plans) {
+    const auto& r = plan.request;
+    const std::size_t n = r.in.size();
+    if (r.kind == NonlinearRequest<Share>::Kind::ltz) {
+      inject(opened[job++], plan.dabits, 0, r.out);
+      continue;
+    }
+    std::vector<Share> carry(2 * n);
+    inject(opened[job++], plan.dabits, 0, std::span<Share>(carry).first(n));
+    inject(opened[r.bits == 64 ? job++ : wrap++], plan.dabits, n, std::span<Share>(carry).subspan(n));
+    const unsigned m = r.shift;
+    const uint64_t wrap_weight = uint64_t{1} << (64 - m);
+    const uint64_t offset = uint64_t{1} << (r.bits - 1 - m);
+    const LaneThirds thirds{n};
+    for (int third = 0; third < 3; ++third) {
+      // B >> m: B = x_{j+2} is the first helper's second component and the second helper's first.
+      const int role = (me_ + 3 - third) % 3;
+      for (std::size_t k = thirds.begin(third); k < thirds.end(third); ++k) {
+        const Share low_shifted{role == 2 ? r.in[k].first >> m : 0, role == 1 ? r.in[k].second >> m : 0};
+        const Share sum{plan.high_shifted[k].first + low_shifted.first + carry[k].first - wrap_weight * carry[n + k].first,
+                        plan.high_shifted[k].second + low_shifted.second + carry[k].second - wrap_weight * carry[n + k].second};
+        r.out[k] = add_public(sum, 0 - offset);
+      }
+    }
+  }
+}
 
 void Rep3Protocol::ltz(std::span<Share> out, std::span<const Share> a, unsigned bits) {
-  if (path_ == NonlinearPath::generic) return generic::NonLinear(*this).ltz(out, a, bits);
-  const std::size_t n = a.size();
-  const unsigned top = bits - 1;
-  DaBits dabits = draw_dabits(LaneThirds{n}, 1);
-  BitWords high, low;
-  split(a, uint64_t{1} << top, false, low_bits(bits), -1, high, low, {}, dabits);
-  // x < 0 iff bit `top` of A + B, A_top ^ B_top ^ carry, is 0: the rest of e is
-  // NOT(A_top ^ B_top) ^ r; the NOT is a public 1, which component 0 carries (first at
-  // party 0, second at party 2, as in xor_public).
-  BitWords rest;
-  rest.assign(n);
-  const uint64_t not_first = me_ == 0, not_second = me_ == 2;
-  for (std::size_t k = 0; k < n; ++k) {
-    rest.first[k] = (((high.first[k] ^ low.first[k]) >> top ^ dabits.binary.first[k]) & 1) ^ not_first;
-    rest.second[k] = (((high.second[k] ^ low.second[k]) >> top ^ dabits.binary.second[k]) & 1) ^ not_second;
+  const std::array request{NonlinearRequest<Share>{NonlinearRequest<Share>::Kind::ltz, out, a, 0, bits}};
+  nonlinear_batch(request);
+}
+
+void Rep3Protocol::trunc(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits) {
+  const std::array request{NonlinearRequest<Share>{NonlinearRequest<Share>::Kind::trunc, out, a, m, bits}};
+  nonlinear_batch(request);
+}
+
+void Rep3Protocol::nonlinear_batch(std::span<const NonlinearRequest<Share>> requests) {
+  using Kind = NonlinearRequest<Share>::Kind;
+  std::vector<Plan> plans;
+  for (const auto& r : requests) {
+    if (path_ == NonlinearPath::generic) {
+      if (r.kind == Kind::ltz) generic::NonLinear(*this).ltz(r.out, r.in, r.bits);
+      else generic::NonLinear(*this).trunc(r.out, r.in, r.shift, r.bits);
+    } else if (r.kind == Kind::trunc && r.shift == 0) {
+      std::copy(r.in.begin(), r.in.end(), r.out.begin());
+    } else {
+      plans.push_back(Plan{r, {}, {}, {}, {}, {}, {}, {}, {}});
+    }
   }
-  std::array<CarryJob, 1> job{CarryJob{top, 0, 0, {}, {}}};
-  const auto opened = trees_then_open(job, &high, &low, true, rest, n, dabits);
-  inject(opened[0], dabits, 0, out);
+  if (!plans.empty()) run_plans(plans);
 }
 
 void Rep3Protocol::eqz(std::span<Share> out, std::span<const Share> a, unsigned bits) {
@@ -501,7 +623,8 @@ void Rep3Protocol::eqz(std::span<Share> out, std::span<const Share> a, unsigned 
   const std::size_t n = a.size();
   DaBits dabits = draw_dabits(LaneThirds{n}, 1);
   BitWords high, negated_low;
-  split(a, 0, true, low_bits(bits), -1, high, negated_low, {}, dabits);
+  const std::array request{SplitRequest{a, 0, true, low_bits(bits), -1, &high, &negated_low, {}, &dabits}};
+  split(request);
   // Equal iff every bit of NOT(A ^ -B) below `bits` is 1: an AND tree, padded with 1s.
   BitWords differ;
   differ.assign(n);
@@ -509,66 +632,15 @@ void Rep3Protocol::eqz(std::span<Share> out, std::span<const Share> a, unsigned 
     differ.first[k] = high.first[k] ^ negated_low.first[k];
     differ.second[k] = high.second[k] ^ negated_low.second[k];
   }
-  std::array<CarryJob, 1> job{CarryJob{bits, rep3::next_power_of_two(bits), bits, {}, {}}};
+  std::array<CarryJob, 1> job{CarryJob{bits, nullptr, nullptr, &dabits.binary, 0, n}};
+  job[0].width = rep3::next_power_of_two(bits);
   job[0].propagate = pack(differ, bits, job[0].width);
   std::vector<uint64_t> every_position(job[0].propagate.size());
   rep3::padding_mask(n, job[0].width, job[0].width, every_position);
   xor_public(job[0].propagate, every_position);  // NOT on the real bits, 1 on the padding
-  const auto opened = trees_then_open(job, nullptr, nullptr, false, dabits.binary, n, dabits);
+  const std::array<DaBits*, 1> pending{&dabits};
+  const auto opened = trees_then_open(job, false, pending);
   inject(opened[0], dabits, 0, out);
-}
-
-void Rep3Protocol::trunc(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits) {
-  if (path_ == NonlinearPath::generic) return generic::NonLinear(*this).trunc(out, a, m, bits);
-  const std::size_t n = a.size();
-  if (m == 0) {
-    std::copy(a.begin(), a.end(), out.begin());
-    return;
-  }
-  DaBits dabits = draw_dabits(LaneThirds{n}, 2);
-  BitWords high, low;
-  std::vector<Share> high_shifted(n);
-  // The trees read the low m bits (all 64 at bits = 64); the wrap reads bit 63.
-  const uint64_t needed = bits < 64 ? low_bits(m) | uint64_t{1} << 63 : ~uint64_t{0};
-  split(a, uint64_t{1} << (bits - 1), false, needed, static_cast<int>(m), high, low, high_shifted, dabits);
-  // e = carry ^ r: the m-bit tree's r is daBit k, the 64-bit carry's is daBit n + k.
-  std::vector<LargeVector<uint64_t>> opened;
-  if (bits < 64) {
-    // x' < 2^63, so bit 63 of A + B is 0 and the carry into it is A_63 ^ B_63; the carry
-    // out of all 64 bits, maj(A_63, B_63, A_63 ^ B_63), is then A_63 | B_63 =
-    // (A_63 & B_63) ^ A_63 ^ B_63: one AND gate, opened with the m-bit tree's last round.
-    BitWords top_a, top_b, top_rest;
-    top_a.assign(n), top_b.assign(n), top_rest.assign(n);
-    for (std::size_t k = 0; k < n; ++k) {
-      top_a.first[k] = high.first[k] >> 63, top_a.second[k] = high.second[k] >> 63;
-      top_b.first[k] = low.first[k] >> 63, top_b.second[k] = low.second[k] >> 63;
-      top_rest.first[k] = top_a.first[k] ^ top_b.first[k] ^ dabits.binary.first[n + k];
-      top_rest.second[k] = top_a.second[k] ^ top_b.second[k] ^ dabits.binary.second[n + k];
-    }
-    const BitWords a_stream = bit_stream(top_a, 0, n), b_stream = bit_stream(top_b, 0, n), rest_stream = bit_stream(top_rest, 0, n);
-    const std::array<FinalGate, 1> top{FinalGate{&a_stream, &b_stream, &rest_stream}};
-    std::array<CarryJob, 1> jobs{CarryJob{m, 0, 0, {}, {}}};
-    opened = trees_then_open(jobs, &high, &low, true, dabits.binary, n, dabits, top);
-  } else {
-    std::array<CarryJob, 2> jobs{CarryJob{m, 0, 0, {}, {}}, CarryJob{64, 0, 0, {}, {}}};
-    opened = trees_then_open(jobs, &high, &low, true, dabits.binary, n, dabits);
-  }
-  std::vector<Share> carry(2 * n);
-  inject(opened[0], dabits, 0, std::span<Share>(carry).first(n));
-  inject(opened[1], dabits, n, std::span<Share>(carry).subspan(n));
-  const uint64_t wrap = uint64_t{1} << (64 - m);
-  const uint64_t offset = uint64_t{1} << (bits - 1 - m);
-  const LaneThirds thirds{n};
-  for (int third = 0; third < 3; ++third) {
-    // B >> m: B = x_{j+2} is the first helper's second component and the second helper's first.
-    const int role = (me_ + 3 - third) % 3;
-    for (std::size_t k = thirds.begin(third); k < thirds.end(third); ++k) {
-      const Share low_shifted{role == 2 ? a[k].first >> m : 0, role == 1 ? a[k].second >> m : 0};
-      const Share sum{high_shifted[k].first + low_shifted.first + carry[k].first - wrap * carry[n + k].first,
-                      high_shifted[k].second + low_shifted.second + carry[k].second - wrap * carry[n + k].second};
-      out[k] = add_public(sum, 0 - offset);
-    }
-  }
 }
 
 }  // namespace mpvm::protocols

@@ -19,6 +19,7 @@
 
 #include "base/huge_page_allocator.h"
 #include "protocols/core/nonlinear_path.h"
+#include "protocols/core/protocol_concept.h"
 #include "protocols/core/ring64.h"
 #include "protocols/core/shapes.h"
 #include "protocols/core/statistics.h"
@@ -92,6 +93,10 @@ class Rep3Protocol {
   void ltz(std::span<Share> out, std::span<const Share> a, unsigned bits);
   void eqz(std::span<Share> out, std::span<const Share> a, unsigned bits);
   void trunc(std::span<Share> out, std::span<const Share> a, unsigned m, unsigned bits);
+  // Several ltz/trunc instructions (adjacent and independent, found by the VM) in shared
+  // rounds: their splitting messages, tree rounds and openings travel together, so the
+  // batch takes the rounds of its deepest member.
+  void nonlinear_batch(std::span<const NonlinearRequest<Share>> requests);
   void check() {}  // passive: nothing to verify
   CommunicationCounters counters() const { return transport_.total(); }
   // This party's private randomness (for the generic layer's random bits).
@@ -118,13 +123,20 @@ class Rep3Protocol {
   template <class Kernel>
   void bilinear(std::span<Share> out, std::span<const Share> a, std::span<const Share> b, Kernel kernel);
   // ---- the binary layer (comparison.cc) ----
-  // A carry (or, without generate, an AND of all bits) over `positions` positions per
-  // value, kept as streams of `width` bits per value (rep3/binary.h), of which the top
-  // `real` are real positions and the rest public padding.
+  // A carry (or, without generate, an AND of all bits) over `positions` positions of each of
+  // `values` values, kept as streams of `width` bits per value (rep3/binary.h), of which
+  // the top `real` are real positions and the rest public padding. A carry tree's generate
+  // round ANDs the streams of a and b; its last AND is opened as e = result ^ rest, the
+  // rests being bit 0 of words [rests_from, rests_from + values) of `rests`.
   struct CarryJob {
     unsigned positions;
-    unsigned width;
-    unsigned real;
+    const rep3::BitWords* a = nullptr;
+    const rep3::BitWords* b = nullptr;
+    const rep3::BitWords* rests = nullptr;
+    std::size_t rests_from = 0;
+    std::size_t values = 0;
+    unsigned width = 0;
+    unsigned real = 0;
     rep3::BitWords generate;
     rep3::BitWords propagate;
   };
@@ -148,6 +160,27 @@ class Rep3Protocol {
     const rep3::BitWords* y;
     const rep3::BitWords* rest;
   };
+  // One ltz or trunc of a batch, between its rounds.
+  struct Plan {
+    NonlinearRequest<Share> request;
+    DaBits dabits;
+    rep3::BitWords high, low;                // A and B
+    std::vector<Share> high_shifted;         // trunc: [A >> m]
+    rep3::BitWords rest;                     // ltz: the rest of e
+    rep3::BitWords top_a, top_b, top_rest;   // trunc below 64 bits: the wrap's gate
+  };
+  // x = A + B, for one instruction's lanes: see split().
+  struct SplitRequest {
+    std::span<const Share> x;
+    uint64_t offset;
+    bool negate_b;
+    uint64_t needed;  // the bits of A the circuit reads
+    int shift;        // >= 0: also share A >> shift
+    rep3::BitWords* a;
+    rep3::BitWords* b;
+    std::span<Share> a_shifted;
+    DaBits* dabits;
+  };
   // XORs a public stream into the shared words (component 0).
   void xor_public(rep3::BitWords& words, std::span<const uint64_t> mask) const;
   DaBits draw_dabits(rep3::LaneThirds thirds, std::size_t copies);
@@ -156,27 +189,31 @@ class Rep3Protocol {
   void receive_dabit_inputs(DaBits& dabits, std::span<const uint64_t> a0, std::span<const uint64_t> first_helper_terms);
   // Words of second-helper terms still to send for `third` (0 once complete).
   std::size_t late_dabit_words(const DaBits* dabits, int third) const;
-  // As splitter: c_j from the second helper; the daBits are then complete.
-  void finish_dabits(DaBits* dabits, std::span<const uint64_t> second_helper_terms);
+  // The second helpers' terms of every incomplete daBit set, for the next party, and how
+  // many words of them come from the previous party.
+  void late_dabit_messages(std::span<DaBits* const> dabits, LargeVector<uint64_t>& to_next, std::size_t& incoming) const;
+  // As splitter: c_j from the second helpers; the daBits are then complete.
+  void finish_dabits(std::span<DaBits* const> dabits, std::span<const uint64_t> second_helper_terms);
   // [b] = e + [r] - 2e[r] for the opened e = b ^ r (values [from, from + out.size()) of dabits).
   void inject(std::span<const uint64_t> opened, const DaBits& dabits, std::size_t from, std::span<Share> out);
   // Every task's AND in one round (with the daBits' last terms if still pending).
-  void and_words(std::span<const rep3::AndTask> tasks, DaBits* dabits);
+  void and_words(std::span<const rep3::AndTask> tasks, std::span<DaBits* const> dabits);
   // One round: the final ANDs, opened (each party sends its masked share to both others).
-  std::vector<LargeVector<uint64_t>> and_then_open(std::span<const FinalGate> gates, DaBits* dabits);
-  // x = A + B: in each third of the lanes A = x_j + x_{j+1} + offset is binary-shared by
-  // its splitter (its `needed` bits, one message to the second helper), B = x_{j+2} (or
-  // -x_{j+2}) locally. With shift >= 0, also an arithmetic sharing of A >> shift in the
-  // same message, and the daBits' first messages ride along.
-  void split(std::span<const Share> x, uint64_t offset, bool negate_b, uint64_t needed, int shift, rep3::BitWords& a,
-             rep3::BitWords& b, std::span<Share> a_shifted, DaBits& dabits);
+  std::vector<LargeVector<uint64_t>> and_then_open(std::span<const FinalGate> gates, std::span<DaBits* const> dabits);
+  // x = A + B for every request in one round: in each third of a request's lanes
+  // A = x_j + x_{j+1} + offset is binary-shared by its splitter (its `needed` bits, one
+  // message to the second helper), B = x_{j+2} (or -x_{j+2}) locally. With shift >= 0,
+  // also an arithmetic sharing of A >> shift in the same message, and the daBits' first
+  // messages ride along.
+  void split(std::span<const SplitRequest> requests);
   // The trees of all jobs in shared rounds (carry trees start with g = a & b), their last
-  // AND opened as e = result ^ rest_j, where rest_j is `values` one-bit words of `rests`
-  // from j * values on; the opened streams, one bit per value.
-  std::vector<LargeVector<uint64_t>> trees_then_open(std::span<CarryJob> jobs, const rep3::BitWords* a,
-                                                     const rep3::BitWords* b, bool need_generate,
-                                                     const rep3::BitWords& rests, std::size_t values, DaBits& dabits,
+  // AND opened with the extra gates; the opened streams (one per job, then one per extra
+  // gate), one bit per value.
+  std::vector<LargeVector<uint64_t>> trees_then_open(std::span<CarryJob> jobs, bool need_generate,
+                                                     std::span<DaBits* const> dabits,
                                                      std::span<const FinalGate> extra_gates = {});
+  // ltz and trunc plans in shared rounds: split, trees, openings, results.
+  void run_plans(std::span<Plan> plans);
 
   net::Transport& transport_;
   int me_;

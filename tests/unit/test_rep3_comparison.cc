@@ -98,6 +98,77 @@ TEST(Rep3Comparison, ManyLanesAtOnce) {
   expect_rep3_equals_emulate("trunc:100000 s100000, s0, 7, 20", values);
 }
 
+// The rounds of timer 1 at the slowest party (all three agree), and the output.
+std::pair<uint64_t, std::string> rounds_and_output(const std::string& program, const std::vector<int64_t>& values) {
+  const bytecode::Program assembled = compiler_lite::assemble(program, "batch.s");
+  const testing::PartiesRun run = testing::run_parties(3, assembled, {{1, values}}, testing::rep3_party());
+  for (const std::string& error : run.errors) EXPECT_EQ(error, "");
+  uint64_t rounds = 0;
+  for (int party = 0; party < 3; ++party) rounds = std::max(rounds, run.statistics[party].timers.at(1).communication.rounds);
+  EXPECT_EQ(run.output, testing::run_emulate(assembled, {{1, values}}, 3).output) << program;
+  return {rounds, run.output};
+}
+
+TEST(Rep3Comparison, AdjacentIndependentInstructionsShareRounds) {
+  // A truncation by 39 (8 rounds) and a 26-bit ltz (7) with no register in common run in
+  // the truncation's 8 rounds; the same pair with the ltz reading the truncation's output
+  // cannot, and takes 15.
+  std::vector<int64_t> values;
+  for (int64_t v : interesting_values(26, 200, 7)) values.push_back(v);
+  const std::size_t n = values.size();
+  const std::string prologue = fmt::format("input:{0} s0, 1\nmulsi:{0} s{0}, s0, 1000\nstarttimer 1\n", n);
+  const std::string epilogue = fmt::format("stoptimer 1\nopen:{0} c0, s{1}\nprintc:{0} c0\nopen:{0} c0, s{2}\nprintc:{0} c0\n", n, 2 * n, 3 * n);
+  const auto [shared, shared_output] =
+      rounds_and_output(prologue + fmt::format("trunc:{0} s{1}, s{0}, 39, 55\nltz:{0} s{2}, s0, 26\n", n, 2 * n, 3 * n) + epilogue, values);
+  EXPECT_EQ(shared, 8u);
+  const auto [chained, chained_output] =
+      rounds_and_output(prologue + fmt::format("trunc:{0} s{1}, s{0}, 39, 55\nltz:{0} s{2}, s{1}, 26\n", n, 2 * n, 3 * n) + epilogue, values);
+  EXPECT_EQ(chained, 15u);
+  // The second instruction overwriting the first's input: not independent either.
+  const auto [overwriting, overwriting_output] =
+      rounds_and_output(prologue + fmt::format("trunc:{0} s{1}, s{0}, 39, 55\nltz:{0} s{0}, s0, 26\nmovs:{0} s{2}, s{0}\n", n, 2 * n, 3 * n) + epilogue, values);
+  EXPECT_EQ(overwriting, 15u);
+}
+
+TEST(Rep3Comparison, BatchesOfEveryShapeMatchEmulate) {
+  // Runs of up to five adjacent independent ltz/trunc instructions, random widths, shifts
+  // and lengths (64-bit truncations with their second tree, one-position trees, empty
+  // thirds), each checked against emulate.
+  std::mt19937_64 rng(11);
+  for (int trial = 0; trial < 12; ++trial) {
+    const int members = 2 + static_cast<int>(rng() % 4);
+    std::vector<int64_t> values;
+    std::string body;
+    std::string reveal;
+    int64_t next_register = 0;
+    for (int k = 0; k < members; ++k) {
+      const unsigned bits = std::array{1u, 2u, 9u, 26u, 40u, 63u, 64u}[rng() % 7];
+      const std::size_t n = 1 + rng() % (trial % 3 == 0 ? 3 : 300);
+      const auto lane_values = interesting_values(bits, n, rng());
+      const int64_t in = next_register, out = next_register + static_cast<int64_t>(lane_values.size());
+      next_register = out + static_cast<int64_t>(lane_values.size());
+      values.insert(values.end(), lane_values.begin(), lane_values.end());
+      const bool truncation = bits > 1 && rng() % 2 == 0;
+      if (truncation) body += fmt::format("trunc:{} s{}, s{}, {}, {}\n", lane_values.size(), out, in, 1 + rng() % (bits - 1), bits);
+      else body += fmt::format("ltz:{} s{}, s{}, {}\n", lane_values.size(), out, in, bits);
+      reveal += fmt::format("open:{0} c0, s{1}\nprintc:{0} c0\n", lane_values.size(), out);
+    }
+    // One input instruction per member's lanes, laid out as above.
+    std::string program;
+    int64_t register_at = 0;
+    std::istringstream lines(body);
+    std::string line;
+    while (std::getline(lines, line)) {
+      const std::size_t colon = line.find(':'), space = line.find(' ');
+      const int64_t n = std::stoll(line.substr(colon + 1, space - colon - 1));
+      program += fmt::format("input:{} s{}, 1\n", n, register_at);
+      register_at += 2 * n;
+    }
+    program += "starttimer 1\n" + body + "stoptimer 1\n" + reveal;
+    rounds_and_output(program, values);
+  }
+}
+
 TEST(Rep3Comparison, CostsGrowWithTheBitWidthAndStayLogarithmicInRounds) {
   // One ltz: split (1) + generate (1) + ceil(log2(bits-1)) tree rounds, the last of which
   // also opens the result masked by a daBit: 8 rounds at 64 bits.
