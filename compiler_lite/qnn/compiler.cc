@@ -1,6 +1,7 @@
 #include "compiler_lite/qnn/compiler.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -123,7 +124,13 @@ class Compiler {
     emit("# the client's image, {} values", input.element_count());
     emit("    input:{} s0, 1", input.element_count());
     emit("    stms:{} s0, {}", input.element_count(), in_addr);
-    for (const Operator& op : model_.operators) compile(op);
+    plan_lifetimes();
+    for (std::size_t position = 0; position < model_.operators.size(); ++position) {
+      in_operator_ = true;
+      compile(model_.operators[position]);
+      in_operator_ = false;
+      release_after(static_cast<int>(position));
+    }
     return std::move(out_);
   }
 
@@ -192,12 +199,67 @@ class Compiler {
     largest_ = largest;
   }
 
+  // s-memory. A tensor's cells are released after the last operator that reads it (a
+  // RESHAPE's output shares its input's cells, so they live as long as either), an
+  // operator's temporaries when it ends; later allocations reuse released cells first fit,
+  // so the VM touches each memory page about once however deep the network.
   int64_t allocate(int tensor_index, int64_t cells = -1) {
     const int64_t size = cells >= 0 ? cells : tensor(tensor_index).element_count();
-    const int64_t address = next_address_;
-    next_address_ += size;
-    if (tensor_index >= 0) address_[tensor_index] = address;
+    int64_t address = -1;
+    for (auto block = free_blocks_.begin(); block != free_blocks_.end(); ++block) {
+      if (block->second < size) continue;
+      address = block->first;
+      const int64_t rest = block->second - size;
+      free_blocks_.erase(block);
+      if (rest > 0) free_blocks_[address + size] = rest;
+      break;
+    }
+    if (address < 0) {
+      // A free block at the top grows into fresh cells; else fresh cells alone.
+      address = next_address_;
+      if (!free_blocks_.empty() && free_blocks_.rbegin()->first + free_blocks_.rbegin()->second == next_address_) {
+        address = free_blocks_.rbegin()->first;
+        free_blocks_.erase(address);
+      }
+      next_address_ = address + size;
+    }
+    if (tensor_index >= 0) address_[tensor_index] = address, block_size_[tensor_index] = size;
+    else if (in_operator_) temporaries_.push_back({address, size});
     return address;
+  }
+  void release(int64_t address, int64_t size) {
+    if (size <= 0) return;
+    auto next = free_blocks_.lower_bound(address);
+    if (next != free_blocks_.end() && address + size == next->first) size += next->second, next = free_blocks_.erase(next);
+    if (next != free_blocks_.begin()) {
+      auto previous = std::prev(next);
+      if (previous->first + previous->second == address) {
+        previous->second += size;
+        return;
+      }
+    }
+    free_blocks_[address] = size;
+  }
+  // For each tensor that owns cells (not a RESHAPE's output): the position of the last
+  // operator reading it or any tensor sharing its cells (INT_MAX for a model output).
+  void plan_lifetimes() {
+    std::map<int, int> owner;
+    for (int input : model_.inputs) owner[input] = input;
+    for (std::size_t position = 0; position < model_.operators.size(); ++position) {
+      const Operator& op = model_.operators[position];
+      for (int input : op.inputs)
+        if (input >= 0 && !tensor(input).is_constant() && owner.count(input)) last_use_[owner.at(input)] = static_cast<int>(position);
+      const bool alias = op.kind == OperatorKind::reshape || op.kind == OperatorKind::squeeze;
+      for (int output : op.outputs) owner[output] = alias ? owner.at(op.inputs[0]) : output;
+    }
+    for (int output : model_.outputs)
+      if (owner.count(output)) last_use_[owner.at(output)] = INT_MAX;
+  }
+  void release_after(int position) {
+    for (const auto& [address, size] : temporaries_) release(address, size);
+    temporaries_.clear();
+    for (const auto& [tensor_index, last] : last_use_)
+      if (last == position && block_size_.count(tensor_index)) release(address_.at(tensor_index), block_size_.at(tensor_index));
   }
   int64_t address_of(int tensor_index) const { return address_.at(tensor_index); }
 
@@ -970,6 +1032,11 @@ class Compiler {
   CompileOptions options_;
   CompiledModel out_;
   std::map<int, int64_t> address_;
+  std::map<int, int64_t> block_size_;                      // cells of each tensor that owns them
+  std::map<int, int> last_use_;                            // plan_lifetimes()
+  std::map<int64_t, int64_t> free_blocks_;                 // address -> cells
+  std::vector<std::pair<int64_t, int64_t>> temporaries_;   // of the operator being compiled
+  bool in_operator_ = false;
   int64_t next_address_ = 0;
   int64_t scratch_ = 0, weights_ = 0, largest_ = 0, owner_region_ = 0;
   int64_t clear_register_ = 0, clear_address_ = 0;  // c registers and c-memory for constant vectors
