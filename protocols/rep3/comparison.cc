@@ -386,56 +386,51 @@ void Rep3Protocol::split(std::span<const SplitRequest> requests) {
 std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<CarryJob> jobs, bool need_generate,
                                                                   std::span<DaBits* const> dabits,
                                                                   std::span<const FinalGate> extra_gates) {
-  // All jobs share one stream width, so every round carries all of them and the last AND
-  // of each tree is its opening. For carry trees the generate round g = a & b comes first.
-  // job.real counts the real positions at the top of each value's `width`; below them
-  // sits public padding, whose gates are not sent (AndTask::evaluated).
-  unsigned width = 1;
-  for (const CarryJob& job : jobs) width = std::max(width, rep3::next_power_of_two(std::max(job.positions, 1u)));
-  for (CarryJob& job : jobs) job.real = job.positions;
-  std::vector<BitWords> a_streams(jobs.size()), b_streams(jobs.size());
-  if (need_generate) {
-    std::vector<AndTask> tasks;
-    for (std::size_t j = 0; j < jobs.size(); ++j) {
-      CarryJob& job = jobs[j];
-      job.width = width;
-      a_streams[j] = pack(*job.a, job.positions, width);
-      b_streams[j] = pack(*job.b, job.positions, width);
-      job.propagate.assign(a_streams[j].size());
-      for (std::size_t k = 0; k < a_streams[j].size(); ++k) {
-        job.propagate.first[k] = a_streams[j].first[k] ^ b_streams[j].first[k];
-        job.propagate.second[k] = a_streams[j].second[k] ^ b_streams[j].second[k];
-      }
-      std::vector<uint64_t> identity(a_streams[j].size());
-      rep3::padding_mask(job.values, width - job.positions, width, identity);
-      xor_public(job.propagate, identity);
-      tasks.push_back({&a_streams[j], &b_streams[j], &job.generate, rep3::repeated_field(width - job.positions, width), nullptr});
-    }
-    if (width == 1) {  // one position: the generate AND is the last one
-      std::vector<BitWords> rest_streams(jobs.size());
-      std::vector<FinalGate> gates;
-      for (std::size_t j = 0; j < jobs.size(); ++j) {
-        rest_streams[j] = bit_stream(*jobs[j].rests, jobs[j].rests_from, jobs[j].values);
-        gates.push_back({&a_streams[j], &b_streams[j], &rest_streams[j]});
-      }
-      gates.insert(gates.end(), extra_gates.begin(), extra_gates.end());
-      return and_then_open(gates, dabits);
-    }
-    and_words(tasks, dabits);
-  }
+  // Every job keeps streams of its own power-of-two width; the rounds are those of the
+  // widest, and the last AND of every tree is opened in the last one. A narrower carry
+  // tree does its generate round g = a & b in the round that halves the global width to
+  // its own, then combines alongside the others. job.real counts the real positions at
+  // the top of each value's width; below them sits public padding, whose gates are not
+  // sent (AndTask::evaluated).
   struct Halves {
     BitWords g_hi, g_lo, p_hi, p_lo, carry_term, both_propagate, rest;
   };
+  unsigned width = 1;
+  std::vector<BitWords> a_streams(jobs.size()), b_streams(jobs.size());
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    CarryJob& job = jobs[j];
+    job.width = rep3::next_power_of_two(std::max(job.positions, 1u));
+    job.real = job.positions;
+    width = std::max(width, job.width);
+    if (!need_generate) continue;  // an AND tree comes with its propagate stream
+    a_streams[j] = pack(*job.a, job.positions, job.width);
+    b_streams[j] = pack(*job.b, job.positions, job.width);
+    job.propagate.assign(a_streams[j].size());
+    for (std::size_t k = 0; k < a_streams[j].size(); ++k) {
+      job.propagate.first[k] = a_streams[j].first[k] ^ b_streams[j].first[k];
+      job.propagate.second[k] = a_streams[j].second[k] ^ b_streams[j].second[k];
+    }
+    std::vector<uint64_t> identity(a_streams[j].size());
+    rep3::padding_mask(job.values, job.width - job.positions, job.width, identity);
+    xor_public(job.propagate, identity);
+  }
+  const auto generate_task = [&](std::size_t j) {
+    return AndTask{&a_streams[j], &b_streams[j], &jobs[j].generate, rep3::repeated_field(jobs[j].width - jobs[j].positions, jobs[j].width),
+                   nullptr};
+  };
+  if (need_generate && width > 1) {  // the widest trees' generate round
+    std::vector<AndTask> tasks;
+    for (std::size_t j = 0; j < jobs.size(); ++j)
+      if (jobs[j].width == width) tasks.push_back(generate_task(j));
+    and_words(tasks, dabits);
+  }
   while (true) {
+    // Jobs at the current width combine their pairs of positions (width 1: nothing left).
     std::vector<Halves> halves(jobs.size());
     for (std::size_t j = 0; j < jobs.size(); ++j) {
       CarryJob& job = jobs[j];
+      if (job.width != width || width == 1) continue;
       Halves& h = halves[j];
-      if (width == 1) {  // an AND tree over one position: nothing to AND, open it as it is
-        h.rest = bit_stream(*job.rests, job.rests_from, job.values);
-        for (std::size_t k = 0; k < h.rest.size(); ++k) h.rest.first[k] ^= job.propagate.first[k], h.rest.second[k] ^= job.propagate.second[k];
-        continue;
-      }
       const std::size_t half = job.propagate.size() / 2;
       const std::size_t words = half + half % 2;  // keep streams halvable
       for (BitWords* v : {&h.g_hi, &h.g_lo, &h.p_hi, &h.p_lo}) v->assign(words);
@@ -445,18 +440,25 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
       }
       rep3::split_halves(job.propagate.first, std::span(h.p_hi.first).first(half), std::span(h.p_lo.first).first(half));
       rep3::split_halves(job.propagate.second, std::span(h.p_hi.second).first(half), std::span(h.p_lo.second).first(half));
-      job.width = width / 2;
     }
     if (width <= 2) {
       // The last round: the final AND of each tree, opened together with the rest of e.
+      // A one-position carry tree's final AND is its generate gate; a one-position AND
+      // tree has none.
       std::vector<FinalGate> gates;
       for (std::size_t j = 0; j < jobs.size(); ++j) {
+        CarryJob& job = jobs[j];
         Halves& h = halves[j];
-        if (width == 1) {
-          gates.push_back({nullptr, nullptr, &h.rest});
+        h.rest = bit_stream(*job.rests, job.rests_from, job.values);
+        if (job.width == 1) {
+          if (need_generate) {
+            gates.push_back({&a_streams[j], &b_streams[j], &h.rest});
+          } else {
+            for (std::size_t k = 0; k < h.rest.size(); ++k) h.rest.first[k] ^= job.propagate.first[k], h.rest.second[k] ^= job.propagate.second[k];
+            gates.push_back({nullptr, nullptr, &h.rest});
+          }
           continue;
         }
-        h.rest = bit_stream(*jobs[j].rests, jobs[j].rests_from, jobs[j].values);
         h.rest.first.resize(h.p_hi.size(), 0), h.rest.second.resize(h.p_hi.size(), 0);
         if (need_generate)  // carry = G_hi ^ (P_hi & G_lo)
           for (std::size_t k = 0; k < h.rest.size(); ++k) h.rest.first[k] ^= h.g_hi.first[k], h.rest.second[k] ^= h.g_hi.second[k];
@@ -467,20 +469,23 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
     }
     // Pair i of a value (positions 2i+1 and 2i) is a gate when both are real: i at least
     // ceil((width - real) / 2). A real position over padding passes through: P_hi & G_lo
-    // = 0 and P_hi & P_lo = P_hi, since padding is G = 0, P = 1.
+    // = 0 and P_hi & P_lo = P_hi, since padding is G = 0, P = 1. Trees of half the width
+    // join with their generate round.
     std::vector<AndTask> tasks;
     for (std::size_t j = 0; j < jobs.size(); ++j) {
-      Halves& h = halves[j];
       CarryJob& job = jobs[j];
+      if (need_generate && job.width == width / 2 && job.width > 1) tasks.push_back(generate_task(j));
+      if (job.width != width) continue;
+      Halves& h = halves[j];
       const uint64_t gates = rep3::repeated_field((width - job.real + 1) / 2, width / 2);
       if (need_generate) tasks.push_back({&h.p_hi, &h.g_lo, &h.carry_term, gates, nullptr});
       tasks.push_back({&h.p_hi, &h.p_lo, &h.both_propagate, gates, &h.p_hi});
-      job.real = (job.real + 1) / 2;
     }
     and_words(tasks, dabits);
     for (std::size_t j = 0; j < jobs.size(); ++j) {
-      Halves& h = halves[j];
       CarryJob& job = jobs[j];
+      if (job.width != width) continue;
+      Halves& h = halves[j];
       if (need_generate) {
         job.generate = std::move(h.g_hi);
         for (std::size_t k = 0; k < job.generate.size(); ++k) {
@@ -489,6 +494,8 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
         }
       }
       job.propagate = std::move(h.both_propagate);
+      job.width = width / 2;
+      job.real = (job.real + 1) / 2;
     }
     width /= 2;
   }
@@ -633,10 +640,10 @@ void Rep3Protocol::eqz(std::span<Share> out, std::span<const Share> a, unsigned 
     differ.second[k] = high.second[k] ^ negated_low.second[k];
   }
   std::array<CarryJob, 1> job{CarryJob{bits, nullptr, nullptr, &dabits.binary, 0, n}};
-  job[0].width = rep3::next_power_of_two(bits);
-  job[0].propagate = pack(differ, bits, job[0].width);
+  const unsigned width = rep3::next_power_of_two(bits);  // the width trees_then_open gives it
+  job[0].propagate = pack(differ, bits, width);
   std::vector<uint64_t> every_position(job[0].propagate.size());
-  rep3::padding_mask(n, job[0].width, job[0].width, every_position);
+  rep3::padding_mask(n, width, width, every_position);
   xor_public(job[0].propagate, every_position);  // NOT on the real bits, 1 on the padding
   const std::array<DaBits*, 1> pending{&dabits};
   const auto opened = trees_then_open(job, false, pending);
