@@ -48,16 +48,10 @@ class HugePageAllocator {
 template <class T>
 using LargeVector = std::vector<T, HugePageAllocator<T>>;
 
-// The same allocator, except that elements added by resize() are left uninitialised
-// (trivial types only): for scratch that is always written before it is read, where
-// zeroing it first would be wasted work. assign(n, v) and resize(n, v) still fill.
-template <class T>
-class ScratchAllocator : public HugePageAllocator<T> {
- public:
-  using value_type = T;
-  ScratchAllocator() = default;
-  template <class U>
-  ScratchAllocator(const ScratchAllocator<U>&) noexcept {}
+// For allocators whose vectors grow without writing: elements added by resize() are
+// default-initialised (left as the memory holds them) rather than value-initialised.
+// Trivial types only.
+struct DefaultInitialisingConstruct {
   template <class U>
   void construct(U* p) noexcept {
     static_assert(std::is_trivially_default_constructible_v<U>);
@@ -67,6 +61,17 @@ class ScratchAllocator : public HugePageAllocator<T> {
   void construct(U* p, Args&&... args) {
     ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
   }
+};
+
+// The huge-page allocator for scratch that is always written before it is read, where
+// zeroing it first would be wasted work. assign(n, v) and resize(n, v) still fill.
+template <class T>
+class ScratchAllocator : public HugePageAllocator<T>, public DefaultInitialisingConstruct {
+ public:
+  using value_type = T;
+  ScratchAllocator() = default;
+  template <class U>
+  ScratchAllocator(const ScratchAllocator<U>&) noexcept {}
   template <class U>
   bool operator==(const ScratchAllocator<U>&) const noexcept { return true; }
 };
@@ -80,7 +85,7 @@ using ScratchVector = std::vector<T, ScratchAllocator<T>>;
 // so cells a program never touches cost no page, and those it does are zeroed once, by
 // the kernel. Only for element types whose all-zero bytes are the value zero.
 template <class T>
-class ZeroPageAllocator {
+class ZeroPageAllocator : public DefaultInitialisingConstruct {
  public:
   using value_type = T;
   ZeroPageAllocator() = default;
@@ -106,16 +111,8 @@ class ZeroPageAllocator {
     if (bytes < kHugePageBytes) std::free(p);
     else ::munmap(p, bytes);
   }
-  // Default-initialisation: the memory is zero already (calloc, or fresh mmap pages).
-  template <class U>
-  void construct(U* p) noexcept {
-    static_assert(std::is_trivially_default_constructible_v<U>);
-    ::new (static_cast<void*>(p)) U;
-  }
-  template <class U, class... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-  }
+  // Default-initialisation (DefaultInitialisingConstruct): the memory is zero already
+  // (calloc, or fresh mmap pages).
 
   template <class U>
   bool operator==(const ZeroPageAllocator<U>&) const noexcept { return true; }

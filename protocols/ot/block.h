@@ -13,6 +13,8 @@
 #include <span>
 #include <type_traits>
 
+#include "protocols/core/packed_bits.h"
+
 namespace mpvm::ot {
 
 static_assert(std::endian::native == std::endian::little, "protocols/ot assumes a little-endian host");
@@ -50,7 +52,11 @@ inline Block block_if(bool bit, Block block) {
 }
 
 inline constexpr std::size_t words_for_bits(std::size_t bits) { return (bits + 63) / 64; }
-inline constexpr std::size_t bytes_for_bits(std::size_t bits) { return (bits + 7) / 8; }
+// Bit packing is shared with rep3 (protocols/core/packed_bits.h).
+using protocols::bytes_for_bits;
+using protocols::low_bits_mask;
+using protocols::PackedBitReader;
+using protocols::PackedBitWriter;
 
 inline bool get_bit(std::span<const uint64_t> bits, std::size_t j) { return (bits[j / 64] >> (j % 64)) & 1; }
 

@@ -7,7 +7,7 @@
 
 #include "base/errors.h"
 #include "protocols/ot/correlation_robust_hash.h"
-#include "protocols/ot/packed_bits.h"  // low_bits_mask; the layout is packed_bits.h's
+#include "protocols/core/packed_bits.h"  // low_bits_mask; the layout is packed_bits.h's
 
 namespace mpvm::ot {
 namespace {

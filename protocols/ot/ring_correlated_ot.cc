@@ -7,7 +7,7 @@
 
 #include "base/errors.h"
 #include "protocols/ot/correlation_robust_hash.h"
-#include "protocols/ot/packed_bits.h"
+#include "protocols/core/packed_bits.h"
 
 namespace mpvm::ot {
 namespace {

@@ -30,8 +30,6 @@ uint64_t repeated_field(unsigned low, unsigned width) {
   return word;
 }
 
-std::size_t packed_words(std::size_t fields, unsigned bits_per_field) { return (fields * bits_per_field + 63) / 64; }
-
 unsigned next_power_of_two(unsigned n) {
   unsigned w = 1;
   while (w < n) w *= 2;

@@ -79,53 +79,6 @@ inline uint64_t scatter_bits(uint64_t x, uint64_t mask) {
 // The positions [low, width) of every value in a word of a width-w stream (w divides 64).
 uint64_t repeated_field(unsigned low, unsigned width);
 
-// Fields of up to 64 bits written back to back into words, and read back in order.
-std::size_t packed_words(std::size_t fields, unsigned bits_per_field);
-class BitPacker {
- public:
-  explicit BitPacker(std::span<uint64_t> words) : words_(words) {}
-  // Appends the low `count` bits of `bits` (the bits above them must be 0).
-  void put(uint64_t bits, unsigned count) {
-    if (count == 0) return;
-    buffer_ |= bits << used_;
-    if (used_ + count < 64) {
-      used_ += count;
-      return;
-    }
-    words_[word_++] = buffer_;
-    buffer_ = used_ == 0 ? 0 : bits >> (64 - used_);  // the bits that did not fit
-    used_ = used_ + count - 64;
-  }
-  // Flushes a partial last word.
-  void finish() {
-    if (used_ > 0) words_[word_++] = buffer_;
-    buffer_ = 0, used_ = 0;
-  }
-
- private:
-  std::span<uint64_t> words_;
-  std::size_t word_ = 0;
-  uint64_t buffer_ = 0;
-  unsigned used_ = 0;
-};
-class BitUnpacker {
- public:
-  explicit BitUnpacker(std::span<const uint64_t> words) : words_(words) {}
-  uint64_t get(unsigned count) {
-    if (count == 0) return 0;
-    uint64_t bits = words_[word_] >> used_;
-    if (used_ > 0 && used_ + count > 64) bits |= words_[word_ + 1] << (64 - used_);
-    used_ += count;
-    if (used_ >= 64) ++word_, used_ -= 64;
-    return count == 64 ? bits : bits & ((uint64_t{1} << count) - 1);
-  }
-
- private:
-  std::span<const uint64_t> words_;
-  std::size_t word_ = 0;
-  unsigned used_ = 0;
-};
-
 // Every even-position bit of a word gathered into the low 32 bits, in order; and every
 // odd-position bit.
 uint64_t even_bits(uint64_t word);

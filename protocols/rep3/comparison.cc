@@ -46,6 +46,7 @@
 #include <fmt/format.h>
 
 #include "base/errors.h"
+#include "protocols/core/packed_bits.h"
 #include "protocols/generic/nonlinear.h"
 #include "protocols/rep3/binary.h"
 #include "protocols/rep3/rep3.h"
@@ -77,6 +78,16 @@ BitWords bit_stream(const BitWords& words, std::size_t from, std::size_t count) 
     stream.second[k / 64] |= (words.second[from + k] & 1) << (k % 64);
   }
   return stream;
+}
+
+// Packed bits (protocols/core/packed_bits.h) in whole words: `bits` bits take
+// words_for(bits) words, of which the first bytes_for_bits(bits) bytes hold them.
+std::size_t words_for(std::size_t bits) { return (bits + 63) / 64; }
+std::span<uint8_t> packed_bytes_write(std::span<uint64_t> words, std::size_t bits) {
+  return net::as_writable_bytes(words).first(bytes_for_bits(bits));
+}
+std::span<const uint8_t> packed_bytes_read(std::span<const uint64_t> words, std::size_t bits) {
+  return net::as_bytes(words).first(bytes_for_bits(bits));
 }
 
 // The low `count` bits set (count <= 64).
@@ -236,8 +247,8 @@ void Rep3Protocol::and_words(std::span<const AndTask> tasks, std::span<DaBits* c
   // second helpers' daBit terms if still pending).
   std::size_t total_bits = 0;
   for (const AndTask& t : tasks) total_bits += t.x->size() * static_cast<std::size_t>(std::popcount(t.evaluated));
-  and_sent_.resize((total_bits + 63) / 64);  // every word is written by the packer
-  rep3::BitPacker packer(and_sent_);
+  and_sent_.assign(words_for(total_bits), 0);
+  PackedBitWriter packer(packed_bytes_write(and_sent_, total_bits));
   for (const AndTask& t : tasks) {
     const uint64_t *xf = t.x->first.data(), *xs = t.x->second.data(), *yf = t.y->first.data(), *ys = t.y->second.data();
     const unsigned gates = static_cast<unsigned>(std::popcount(t.evaluated));
@@ -257,7 +268,7 @@ void Rep3Protocol::and_words(std::span<const AndTask> tasks, std::span<DaBits* c
                     std::array{net::Incoming{next_party_, net::as_writable_bytes(std::span<uint64_t>(and_received_))},
                                net::Incoming{previous_party_, net::as_writable_bytes(std::span<uint64_t>(scratch_b_))}});
   finish_dabits(dabits, scratch_b_);
-  rep3::BitUnpacker mine(and_sent_), theirs(and_received_);
+  PackedBitReader mine(packed_bytes_read(and_sent_, total_bits)), theirs(packed_bytes_read(and_received_, total_bits));
   for (const AndTask& t : tasks) {
     const unsigned gates = static_cast<unsigned>(std::popcount(t.evaluated));
     const std::size_t n = t.x->size();
@@ -331,10 +342,10 @@ void Rep3Protocol::split(std::span<const SplitRequest> requests) {
     keys_.next().fill(std::span<uint64_t>(split_masks));
     keys_.own().fill(std::span<uint64_t>(helper_masks));
     // [A ^ rho | A >> shift - sigma | a0] for its own third, then [c_{j+1}] as first helper.
-    const std::size_t packed = rep3::packed_words(own_lanes, fields), start = to_previous.size();
+    const std::size_t packed = words_for(own_lanes * fields), start = to_previous.size();
     const std::size_t shifted_words = r.shift >= 0 ? own_lanes : 0;
-    to_previous.resize(start + packed + shifted_words);
-    rep3::BitPacker packer(std::span<uint64_t>(to_previous).subspan(start, packed));
+    to_previous.resize(start + packed + shifted_words, 0);
+    PackedBitWriter packer(packed_bytes_write(std::span<uint64_t>(to_previous).subspan(start, packed), own_lanes * fields));
     for (std::size_t k = thirds.begin(splitting), at = 0; k < thirds.end(splitting); ++k, ++at) {
       const uint64_t whole = r.x[k].first + r.x[k].second + r.offset, rho = split_masks[at];
       r.a->first[k] = whole ^ rho;
@@ -358,7 +369,7 @@ void Rep3Protocol::split(std::span<const SplitRequest> requests) {
     // From the next party: its own third's part (I am that third's second helper), then
     // the c_{j+1} of my third.
     const std::size_t their_lanes = thirds.size(second_helping);
-    incoming += rep3::packed_words(their_lanes, fields) + (r.shift >= 0 ? their_lanes : 0) + r.dabits->copies * (their_lanes + own_lanes);
+    incoming += words_for(their_lanes * fields) + (r.shift >= 0 ? their_lanes : 0) + r.dabits->copies * (their_lanes + own_lanes);
   }
   LargeVector<uint64_t> from_next(incoming);
   exchange_nonempty(transport_, std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(to_previous))}},
@@ -368,9 +379,9 @@ void Rep3Protocol::split(std::span<const SplitRequest> requests) {
     const LaneThirds& thirds = r.dabits->thirds;
     const unsigned fields = static_cast<unsigned>(std::popcount(r.needed));
     const std::size_t their_lanes = thirds.size(second_helping), own_lanes = thirds.size(splitting);
-    const std::size_t their_packed = rep3::packed_words(their_lanes, fields);
+    const std::size_t their_packed = words_for(their_lanes * fields);
     const std::span<const uint64_t> message = std::span<const uint64_t>(from_next).subspan(at_message);
-    rep3::BitUnpacker unpacker(message.first(their_packed));
+    PackedBitReader unpacker(packed_bytes_read(message.first(their_packed), their_lanes * fields));
     for (std::size_t k = thirds.begin(second_helping), at = 0; k < thirds.end(second_helping); ++k, ++at) {
       r.a->second[k] = rep3::scatter_bits(unpacker.get(fields), r.needed);
       r.b->first[k] = r.negate_b ? 0 - r.x[k].first : r.x[k].first;  // x_{j+2}

@@ -25,7 +25,7 @@
 #include "protocols/ot/correlation_robust_hash.h"
 #include "protocols/ot/gilboa.h"
 #include "protocols/ot/ot_setup.h"
-#include "protocols/ot/packed_bits.h"
+#include "protocols/core/packed_bits.h"
 #include "protocols/ot/punctured_prf.h"
 #include "protocols/ot/ring_correlated_ot.h"
 #include "protocols/ot/softspoken.h"

@@ -1,7 +1,8 @@
-// Values of 1..64 bits written back to back into bytes, least significant bit first:
+// Values of 0..64 bits written back to back into bytes, least significant bit first:
 // value j occupies bits [Σ_{i<j} w_i, Σ_{i≤j} w_i) of the buffer, bit n of the buffer
 // being bit n % 8 of byte n / 8. Ring-correlated OTs send each correction in exactly its
-// width, so a message is ceil(Σ w / 8) bytes.
+// width, so a message is ceil(Σ w / 8) bytes; rep3 packs the gates it evaluates and the
+// bits of a splitting message the same way.
 #pragma once
 
 #include <algorithm>
@@ -12,11 +13,12 @@
 #include <fmt/format.h>
 
 #include "base/errors.h"
-#include "protocols/ot/block.h"
 
-namespace mpvm::ot {
+namespace mpvm::protocols {
 
 __extension__ typedef unsigned __int128 PackedBitsAccumulator;  // GCC/Clang built-in
+
+inline constexpr std::size_t bytes_for_bits(std::size_t bits) { return (bits + 7) / 8; }
 
 inline constexpr uint64_t low_bits_mask(unsigned width) {
   return width >= 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1;
@@ -26,7 +28,7 @@ class PackedBitWriter {
  public:
   explicit PackedBitWriter(std::span<uint8_t> out) : out_(out) {}
 
-  // Appends the low `width` bits of value (1 <= width <= 64).
+  // Appends the low `width` bits of value (0 <= width <= 64).
   void put(uint64_t value, unsigned width) {
     pending_ |= static_cast<PackedBitsAccumulator>(value & low_bits_mask(width)) << pending_bits_;
     pending_bits_ += width;
@@ -62,7 +64,7 @@ class PackedBitReader {
  public:
   explicit PackedBitReader(std::span<const uint8_t> in) : in_(in) {}
 
-  // The next `width` bits (1 <= width <= 64), as the low bits of the result.
+  // The next `width` bits (0 <= width <= 64), as the low bits of the result.
   uint64_t get(unsigned width) {
     if (pending_bits_ < width) {
       const std::size_t take = std::min<std::size_t>(sizeof(uint64_t), in_.size() - read_);
@@ -86,4 +88,4 @@ class PackedBitReader {
   unsigned pending_bits_ = 0;
 };
 
-}  // namespace mpvm::ot
+}  // namespace mpvm::protocols
