@@ -66,4 +66,22 @@ void padding_mask(std::size_t values, unsigned pad, unsigned width, std::span<ui
   for (std::size_t k = 0; k < values; ++k) stream[k * width / 64] |= ones << (k * width % 64);
 }
 
+BitWords pack(const BitWords& words, unsigned n, unsigned width) {
+  BitWords stream;
+  stream.assign(rep3::stream_words(words.size(), width));
+  rep3::pack_positions(words.first, n, width, stream.first);
+  rep3::pack_positions(words.second, n, width, stream.second);
+  return stream;
+}
+
+BitWords bit_stream(const BitWords& words, std::size_t from, std::size_t count) {
+  BitWords stream;
+  stream.assign(rep3::stream_words(count, 1));
+  for (std::size_t k = 0; k < count; ++k) {
+    stream.first[k / 64] |= (words.first[from + k] & 1) << (k % 64);
+    stream.second[k / 64] |= (words.second[from + k] & 1) << (k % 64);
+  }
+  return stream;
+}
+
 }  // namespace mpvm::protocols::rep3

@@ -98,6 +98,13 @@ void pack_positions(std::span<const uint64_t> words, unsigned n, unsigned width,
 // pairs) and the even ones, as streams of half the width.
 void split_halves(std::span<const uint64_t> stream, std::span<uint64_t> odd, std::span<uint64_t> even);
 
+// The low n bits of each word as a stream of `width` bits per value (pack_positions on
+// both components of a share).
+BitWords pack(const BitWords& words, unsigned n, unsigned width);
+
+// Bit 0 of words [from, from + count) as a width-1 stream.
+BitWords bit_stream(const BitWords& words, std::size_t from, std::size_t count);
+
 // The public stream with ones in each value's low `pad` positions (width w), for `values`
 // values: the identity (generate 0, propagate 1) below the real positions.
 void padding_mask(std::size_t values, unsigned pad, unsigned width, std::span<uint64_t> stream);

@@ -215,5 +215,30 @@ TEST(TfliteGenerator, SecureInferenceMatchesTheReferenceBitForBit) {
   }
 }
 
+TEST(TfliteGenerator, CompiledMobileNetReusesDeadMemoryCells) {
+  // The model compiler releases a tensor's s-memory cells after its last reader and an
+  // operator's temporaries when it ends (compiler.cc, allocate): the program's memory
+  // high-water is the owner's weights plus a few activations, not the sum over the 29
+  // layers: without reuse every tensor (and every temporary) has cells of its own, so the
+  // high-water mark would pass the weights plus the sum of all activation tensors.
+  const qnn::Model model = load_tflite(generate_model(GeneratorOptions{}), "generated.tflite");
+  const qnn::CompiledModel compiled = qnn::compile_model(model);
+  int64_t high_water = 0, largest = 0, every_tensor = 0;
+  for (const qnn::Tensor& t : model.tensors)
+    if (!t.is_constant()) largest = std::max(largest, t.element_count()), every_tensor += t.element_count();
+  std::istringstream lines(compiled.assembly);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const std::size_t at = line.find_first_not_of(' ');
+    if (at == std::string::npos || (line.compare(at, 5, "ldms:") != 0 && line.compare(at, 5, "stms:") != 0)) continue;
+    const int64_t count = std::stoll(line.substr(at + 5));
+    const int64_t address = std::stoll(line.substr(line.rfind(',') + 1));
+    high_water = std::max(high_water, address + count);
+  }
+  const int64_t weights = static_cast<int64_t>(compiled.owner_inputs.size());
+  EXPECT_LE(high_water, weights + 6 * largest) << "every tensor: " << every_tensor << ", largest: " << largest;
+  EXPECT_LT(high_water, weights + every_tensor);
+}
+
 }  // namespace
 }  // namespace mpvm
