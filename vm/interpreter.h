@@ -21,7 +21,7 @@
 #include <fmt/format.h>
 
 #include "base/errors.h"
-#include "base/huge_page_allocator.h"
+#include "base/large_vector.h"
 #include "bytecode/program.h"
 #include "bytecode/text.h"
 #include "protocols/core/protocol_concept.h"

@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "base/errors.h"
-#include "base/huge_page_allocator.h"
+#include "base/large_vector.h"
 
 namespace mpvm::vm {
 

@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <span>
 
-#include "base/huge_page_allocator.h"
+#include "base/large_vector.h"
 
 #if defined(__BMI2__)
 #include <immintrin.h>

@@ -17,7 +17,7 @@
 #include <span>
 #include <vector>
 
-#include "base/huge_page_allocator.h"
+#include "base/large_vector.h"
 #include "protocols/core/nonlinear_path.h"
 #include "protocols/core/protocol_concept.h"
 #include "protocols/core/ring64.h"

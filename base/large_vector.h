@@ -1,13 +1,17 @@
-// An allocator for large arrays (register files, memory banks, protocol scratch): blocks
-// of 2 MiB or more are aligned to 2 MiB and marked for transparent huge pages, so the
-// first touch of a 16 MB vector costs 8 page faults instead of 4096. Small blocks come
-// from the ordinary heap. Linux only does this where THP is "madvise" or "always".
+// Vectors for large arrays (register files, memory banks, protocol scratch).
+//
+// LargeVector is a plain std::vector. It used to ask for transparent huge pages for every
+// block of 2 MiB or more; on the reference machine (a 2-core VM, THP "madvise") the
+// huge-page faults of freshly allocated protocol scratch made 10^6 rep3 comparisons take
+// 1.07 s instead of 0.33 s, so only the VM's memory banks, which grow once and live for
+// the whole run, still ask for them (ZeroPageAllocator).
 #pragma once
 
 #include <sys/mman.h>
 
 #include <cstddef>
 #include <cstdlib>
+#include <memory>
 #include <new>
 #include <type_traits>
 #include <utility>
@@ -18,35 +22,7 @@ namespace mpvm {
 inline constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
 
 template <class T>
-class HugePageAllocator {
- public:
-  using value_type = T;
-  HugePageAllocator() = default;
-  template <class U>
-  HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
-
-  T* allocate(std::size_t count) {
-    if (count > std::size_t(-1) / sizeof(T)) throw std::bad_array_new_length();
-    const std::size_t bytes = count * sizeof(T);
-    if (bytes < kHugePageBytes) {
-      if (void* p = std::malloc(bytes)) return static_cast<T*>(p);
-      throw std::bad_alloc();
-    }
-    const std::size_t rounded = (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
-    void* p = std::aligned_alloc(kHugePageBytes, rounded);
-    if (p == nullptr) throw std::bad_alloc();
-    ::madvise(p, rounded, MADV_HUGEPAGE);  // advice only: failure is harmless
-    return static_cast<T*>(p);
-  }
-  void deallocate(T* p, std::size_t) noexcept { std::free(p); }
-
-  template <class U>
-  bool operator==(const HugePageAllocator<U>&) const noexcept { return true; }
-};
-
-// std::vector backed by the allocator above.
-template <class T>
-using LargeVector = std::vector<T, HugePageAllocator<T>>;
+using LargeVector = std::vector<T>;
 
 // For allocators whose vectors grow without writing: elements added by resize() are
 // default-initialised (left as the memory holds them) rather than value-initialised.
@@ -63,18 +39,24 @@ struct DefaultInitialisingConstruct {
   }
 };
 
-// The huge-page allocator for scratch that is always written before it is read, where
-// zeroing it first would be wasted work. assign(n, v) and resize(n, v) still fill.
+// For scratch that is always written before it is read, where zeroing it first would be
+// wasted work. assign(n, v) and resize(n, v) still fill.
 template <class T>
-class ScratchAllocator : public HugePageAllocator<T>, public DefaultInitialisingConstruct {
+class ScratchAllocator : public std::allocator<T>, public DefaultInitialisingConstruct {
  public:
   using value_type = T;
+  template <class U>
+  struct rebind {  // not std::allocator's, which would drop the construct() above
+    using other = ScratchAllocator<U>;
+  };
   ScratchAllocator() = default;
   template <class U>
   ScratchAllocator(const ScratchAllocator<U>&) noexcept {}
   template <class U>
   bool operator==(const ScratchAllocator<U>&) const noexcept { return true; }
 };
+
+static_assert(std::is_same_v<std::allocator_traits<ScratchAllocator<int>>::rebind_alloc<long>, ScratchAllocator<long>>);
 
 template <class T>
 using ScratchVector = std::vector<T, ScratchAllocator<T>>;
