@@ -3,8 +3,8 @@
 // LargeVector is a plain std::vector. It used to ask for transparent huge pages for every
 // block of 2 MiB or more; on the reference machine (a 2-core VM, THP "madvise") the
 // huge-page faults of freshly allocated protocol scratch made 10^6 rep3 comparisons take
-// 1.07 s instead of 0.33 s, so only the VM's memory banks, which grow once and live for
-// the whole run, still ask for them (ZeroPageAllocator).
+// 1.07 s instead of 0.33 s, so only the VM's register files and memory banks, which are
+// made once and live for the whole run, still ask for them (ZeroPageAllocator).
 #pragma once
 
 #include <sys/mman.h>
@@ -61,9 +61,10 @@ static_assert(std::is_same_v<std::allocator_traits<ScratchAllocator<int>>::rebin
 template <class T>
 using ScratchVector = std::vector<T, ScratchAllocator<T>>;
 
-// For arrays that must read as zero where never written (the VM's memory banks). Large
-// blocks come straight from mmap, whose pages the kernel zeroes on first touch, and new
-// elements are default-initialised rather than zero-filled: growing a bank writes nothing,
+// For arrays that must read as zero where never written (the VM's registers and memory
+// banks). Large blocks come straight from mmap (asking for huge pages), whose pages the
+// kernel zeroes on first touch, and new elements are default-initialised rather than
+// zero-filled: making or growing an array writes nothing,
 // so cells a program never touches cost no page, and those it does are zeroed once, by
 // the kernel. Only for element types whose all-zero bytes are the value zero.
 template <class T>

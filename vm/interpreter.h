@@ -231,9 +231,9 @@ class Interpreter {
   uint64_t print_sequence_ = 0;
   RunOptions options_;
 
-  LargeVector<Share> secret_;
-  LargeVector<Clear> clear_;
-  LargeVector<int64_t> integer_;
+  ZeroedLargeVector<Share> secret_;  // huge pages, zero without writing (base/large_vector.h)
+  ZeroedLargeVector<Clear> clear_;
+  ZeroedLargeVector<int64_t> integer_;
   Memory<Share> secret_memory_;
   Memory<Clear> clear_memory_;
   Memory<int64_t> integer_memory_;
