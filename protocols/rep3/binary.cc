@@ -1,5 +1,8 @@
 #include "protocols/rep3/binary.h"
 
+#include "protocols/core/packed_bits.h"
+#include "protocols/net/transport.h"
+
 #include <algorithm>
 
 
@@ -82,6 +85,29 @@ BitWords bit_stream(const BitWords& words, std::size_t from, std::size_t count) 
     stream.second[k / 64] |= (words.second[from + k] & 1) << (k % 64);
   }
   return stream;
+}
+
+std::size_t packed_value_words(std::size_t count, unsigned width) { return width >= 64 ? count : (count * width + 63) / 64; }
+
+void append_packed(LargeVector<uint64_t>& message, std::span<const uint64_t> values, unsigned width) {
+  if (width >= 64) {
+    message.insert(message.end(), values.begin(), values.end());
+    return;
+  }
+  const std::size_t start = message.size();
+  message.resize(start + packed_value_words(values.size(), width), 0);
+  PackedBitWriter writer(net::as_writable_bytes(std::span<uint64_t>(message).subspan(start)).first(bytes_for_bits(values.size() * width)));
+  for (uint64_t v : values) writer.put(v, width);
+  writer.finish();
+}
+
+void read_packed(std::span<const uint64_t> words, unsigned width, std::span<uint64_t> values) {
+  if (width >= 64) {
+    std::copy(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(values.size()), values.begin());
+    return;
+  }
+  PackedBitReader reader(net::as_bytes(words).first(bytes_for_bits(values.size() * width)));
+  for (uint64_t& v : values) v = reader.get(width);
 }
 
 }  // namespace mpvm::protocols::rep3

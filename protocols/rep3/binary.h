@@ -79,6 +79,12 @@ inline uint64_t scatter_bits(uint64_t x, uint64_t mask) {
 // The positions [low, width) of every value in a word of a width-w stream (w divides 64).
 uint64_t repeated_field(unsigned low, unsigned width);
 
+// Message parts of values below 2^width, `width` bits each in whole words (raw words at
+// width 64): how many words `count` values take, appending them, reading them back.
+std::size_t packed_value_words(std::size_t count, unsigned width);
+void append_packed(LargeVector<uint64_t>& message, std::span<const uint64_t> values, unsigned width);
+void read_packed(std::span<const uint64_t> words, unsigned width, std::span<uint64_t> values);
+
 // Every even-position bit of a word gathered into the low 32 bits, in order; and every
 // odd-position bit.
 uint64_t even_bits(uint64_t word);

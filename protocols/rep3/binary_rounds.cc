@@ -164,14 +164,17 @@ void Rep3Protocol::split(std::span<const SplitRequest> requests) {
       packer.put(rep3::gather_bits(whole ^ rho, r.needed), fields);
       if (r.shift >= 0) {
         const uint64_t sigma = split_masks[own_lanes + at];
-        const uint64_t shifted = (whole >> r.shift) - sigma;
+        const uint64_t shifted = (whole >> r.shift) - r.top_weight * (whole >> 63) - sigma;
         to_previous[start + packed + at] = shifted;
         r.a_shifted[k] = {shifted, sigma};
       }
     }
     packer.finish();
-    to_previous.insert(to_previous.end(), r.dabits->for_second_helper.begin(), r.dabits->for_second_helper.end());
-    to_previous.insert(to_previous.end(), r.dabits->for_splitter_early.begin(), r.dabits->for_splitter_early.end());
+    const std::array<DaBits*, 2> bits{r.dabits, r.wrap};  // the wrap's terms after the daBits', in its width
+    for (const DaBits* x : bits)
+      if (x != nullptr) rep3::append_packed(to_previous, x->for_second_helper, x->width);
+    for (const DaBits* x : bits)
+      if (x != nullptr) rep3::append_packed(to_previous, x->for_splitter_early, x->width);
     for (std::size_t k = thirds.begin(first_helping), at = 0; k < thirds.end(first_helping); ++k, ++at) {
       r.a->first[k] = helper_masks[at];
       r.b->second[k] = r.negate_b ? 0 - r.x[k].second : r.x[k].second;  // x_{j+2}
@@ -180,7 +183,10 @@ void Rep3Protocol::split(std::span<const SplitRequest> requests) {
     // From the next party: its own third's part (I am that third's second helper), then
     // the c_{j+1} of my third.
     const std::size_t their_lanes = thirds.size(second_helping);
-    incoming += words_for(their_lanes * fields) + (r.shift >= 0 ? their_lanes : 0) + r.dabits->copies * (their_lanes + own_lanes);
+    incoming += words_for(their_lanes * fields) + (r.shift >= 0 ? their_lanes : 0);
+    for (const DaBits* x : bits)
+      if (x != nullptr)
+        incoming += rep3::packed_value_words(x->copies * their_lanes, x->width) + rep3::packed_value_words(x->copies * own_lanes, x->width);
   }
   LargeVector<uint64_t> from_next(incoming);
   exchange_nonempty(transport_, std::array{net::Outgoing{previous_party_, net::as_bytes(std::span<const uint64_t>(to_previous))}},
@@ -198,10 +204,24 @@ void Rep3Protocol::split(std::span<const SplitRequest> requests) {
       r.b->first[k] = r.negate_b ? 0 - r.x[k].first : r.x[k].first;  // x_{j+2}
       if (r.shift >= 0) r.a_shifted[k] = {0, message[their_packed + at]};
     }
-    const std::size_t a0_at = their_packed + (r.shift >= 0 ? their_lanes : 0);
-    const std::size_t their_a0 = r.dabits->copies * their_lanes, mine = r.dabits->copies * own_lanes;
-    receive_dabit_inputs(*r.dabits, message.subspan(a0_at, their_a0), message.subspan(a0_at + their_a0, mine));
-    at_message += a0_at + their_a0 + mine;
+    // Then every set's a0, then every set's c_{j+1}, as the sender appended them.
+    std::size_t at_part = their_packed + (r.shift >= 0 ? their_lanes : 0);
+    const std::array<DaBits*, 2> bits{r.dabits, r.wrap};
+    std::array<ScratchVector<uint64_t>, 2> a0, early;
+    for (std::size_t j = 0; j < bits.size(); ++j) {
+      if (bits[j] == nullptr) continue;
+      a0[j].resize(bits[j]->copies * their_lanes);
+      rep3::read_packed(message.subspan(at_part), bits[j]->width, a0[j]);
+      at_part += rep3::packed_value_words(a0[j].size(), bits[j]->width);
+    }
+    for (std::size_t j = 0; j < bits.size(); ++j) {
+      if (bits[j] == nullptr) continue;
+      early[j].resize(bits[j]->copies * own_lanes);
+      rep3::read_packed(message.subspan(at_part), bits[j]->width, early[j]);
+      at_part += rep3::packed_value_words(early[j].size(), bits[j]->width);
+      receive_dabit_inputs(*bits[j], a0[j], early[j]);
+    }
+    at_message += at_part;
   }
 }
 

@@ -33,8 +33,10 @@
 // eqz: x == 0 iff A = -B modulo 2^b: an AND tree over the bits of NOT(A ^ -B).
 // trunc (exact): floor(x' / 2^m) = (A >> m) + (B >> m) + c_m - 2^(64-m) c_64 where c_m is the
 // carry out of the low m bits of A + B and c_64 the carry out of all 64; then subtract
-// 2^(b-1-m). For b < 64, c_64 = A_63 | B_63 (one AND gate), so the rounds are those of an
-// m-position tree: 2 + ceil(log2 m). A >> m is shared in the splitting message.
+// 2^(b-1-m). A >> m is shared in the splitting message. For b < 64, c_64 = A_63 | B_63, and
+// its term is 2^(63-m) (A_63 + B_63 + (A_63 ^ B_63)) with the cross bit A_63 ^ B_63 needed
+// only modulo 2^(m+1) (run_plans), so the rounds are those of an m-position tree:
+// 2 + ceil(log2 m).
 #include <algorithm>
 #include <array>
 
@@ -62,25 +64,36 @@ void Rep3Protocol::run_plans(std::span<Plan> plans) {
   for (Plan& plan : plans) {
     const auto& r = plan.request;
     const std::size_t n = r.in.size();
-    const bool truncation = r.kind == NonlinearRequest<Share>::Kind::trunc;
-    plan.dabits = draw_dabits(LaneThirds{n}, truncation ? 2 : 1);
-    dabits.push_back(&plan.dabits);
-    if (truncation) {
-      plan.high_shifted.resize(n);
-      // The trees read the low m bits (all 64 at bits = 64); the wrap reads bit 63.
-      const uint64_t needed = r.bits < 64 ? low_bits(r.shift) | uint64_t{1} << 63 : ~uint64_t{0};
-      splits.push_back({r.in, uint64_t{1} << (r.bits - 1), false, needed, static_cast<int>(r.shift), &plan.high, &plan.low,
-                        plan.high_shifted, &plan.dabits});
-    } else {
-      splits.push_back({r.in, uint64_t{1} << (r.bits - 1), false, low_bits(r.bits), -1, &plan.high, &plan.low, {}, &plan.dabits});
+    const uint64_t offset = uint64_t{1} << (r.bits - 1);
+    if (r.kind == NonlinearRequest<Share>::Kind::ltz) {
+      plan.dabits = draw_dabits(LaneThirds{n}, 1);
+      dabits.push_back(&plan.dabits);
+      splits.push_back({r.in, offset, false, low_bits(r.bits), -1, &plan.high, &plan.low, {}, 0, &plan.dabits, nullptr});
+      continue;
     }
+    plan.high_shifted.resize(n);
+    if (r.bits == 64) {  // two trees: the m-bit carry (daBit k) and the 64-bit one (daBit n + k)
+      plan.dabits = draw_dabits(LaneThirds{n}, 2);
+      dabits.push_back(&plan.dabits);
+      splits.push_back({r.in, offset, false, ~uint64_t{0}, static_cast<int>(r.shift), &plan.high, &plan.low, plan.high_shifted, 0,
+                        &plan.dabits, nullptr});
+      continue;
+    }
+    // Below 64 bits x' < 2^63, so bit 63 of A + B is 0 and the carry out of all 64 bits is
+    // c_64 = A_63 | B_63 = (A_63 + B_63 + (A_63 ^ B_63)) / 2. It enters the result as
+    // -2^(64-m) c_64 = -2^(63-m) (A_63 + B_63 + (A_63 ^ B_63)): the splitter folds its A_63
+    // term into A >> m, the helpers theirs into B >> m, and A_63 ^ B_63 is a cross bit
+    // needed only modulo 2^(m+1) (m + 1-bit messages instead of a daBit and a gate).
+    plan.dabits = draw_dabits(LaneThirds{n}, 1);
+    plan.wrap = wrap_terms(r.in, offset, r.shift + 1);
+    dabits.push_back(&plan.dabits);
+    dabits.push_back(&plan.wrap);
+    splits.push_back({r.in, offset, false, low_bits(r.shift), static_cast<int>(r.shift), &plan.high, &plan.low, plan.high_shifted,
+                      uint64_t{1} << (63 - r.shift), &plan.dabits, &plan.wrap});
   }
   split(splits);
 
   std::vector<CarryJob> jobs;
-  std::vector<FinalGate> wrap_gates;
-  std::vector<BitWords> wrap_streams;  // a, b and rest stream of each wrap gate
-  wrap_streams.reserve(3 * plans.size());
   for (Plan& plan : plans) {
     const auto& r = plan.request;
     const std::size_t n = r.in.size();
@@ -98,31 +111,13 @@ void Rep3Protocol::run_plans(std::span<Plan> plans) {
       jobs.push_back(CarryJob{top, &plan.high, &plan.low, &plan.rest, 0, n});
       continue;
     }
-    // trunc: e = carry ^ r; the m-bit tree's r is daBit k, the 64-bit carry's daBit n + k.
+    // trunc: e = carry ^ r.
     jobs.push_back(CarryJob{r.shift, &plan.high, &plan.low, &plan.dabits.binary, 0, n});
-    if (r.bits == 64) {
-      jobs.push_back(CarryJob{64, &plan.high, &plan.low, &plan.dabits.binary, n, n});
-      continue;
-    }
-    // x' < 2^63, so bit 63 of A + B is 0 and the carry into it is A_63 ^ B_63; the carry
-    // out of all 64 bits, maj(A_63, B_63, A_63 ^ B_63), is then A_63 | B_63 =
-    // (A_63 & B_63) ^ A_63 ^ B_63: one AND gate, opened with the trees' last round.
-    plan.top_a.assign(n), plan.top_b.assign(n), plan.top_rest.assign(n);
-    for (std::size_t k = 0; k < n; ++k) {
-      plan.top_a.first[k] = plan.high.first[k] >> 63, plan.top_a.second[k] = plan.high.second[k] >> 63;
-      plan.top_b.first[k] = plan.low.first[k] >> 63, plan.top_b.second[k] = plan.low.second[k] >> 63;
-      plan.top_rest.first[k] = plan.top_a.first[k] ^ plan.top_b.first[k] ^ plan.dabits.binary.first[n + k];
-      plan.top_rest.second[k] = plan.top_a.second[k] ^ plan.top_b.second[k] ^ plan.dabits.binary.second[n + k];
-    }
-    wrap_streams.push_back(rep3::bit_stream(plan.top_a, 0, n));
-    wrap_streams.push_back(rep3::bit_stream(plan.top_b, 0, n));
-    wrap_streams.push_back(rep3::bit_stream(plan.top_rest, 0, n));
-    const std::size_t w = wrap_streams.size();
-    wrap_gates.push_back({&wrap_streams[w - 3], &wrap_streams[w - 2], &wrap_streams[w - 1]});
+    if (r.bits == 64) jobs.push_back(CarryJob{64, &plan.high, &plan.low, &plan.dabits.binary, n, n});
   }
-  const auto opened = trees_then_open(jobs, true, dabits, wrap_gates);
+  const auto opened = trees_then_open(jobs, true, dabits);
 
-  std::size_t job = 0, wrap = jobs.size();
+  std::size_t job = 0;
   for (Plan& plan : plans) {
     const auto& r = plan.request;
     const std::size_t n = r.in.size();
@@ -130,20 +125,29 @@ void Rep3Protocol::run_plans(std::span<Plan> plans) {
       inject(opened[job++], plan.dabits, 0, r.out);
       continue;
     }
-    std::vector<Share> carry(2 * n);
-    inject(opened[job++], plan.dabits, 0, std::span<Share>(carry).first(n));
-    inject(opened[r.bits == 64 ? job++ : wrap++], plan.dabits, n, std::span<Share>(carry).subspan(n));
+    // floor(x' / 2^m) = (A >> m) + (B >> m) + c_m - 2^(64-m) c_64, less 2^(bits-1-m).
     const unsigned m = r.shift;
-    const uint64_t wrap_weight = uint64_t{1} << (64 - m);
+    const bool full = r.bits == 64;
+    std::vector<Share> carry(full ? 2 * n : n);
+    inject(opened[job++], plan.dabits, 0, std::span<Share>(carry).first(n));
+    if (full) inject(opened[job++], plan.dabits, n, std::span<Share>(carry).subspan(n));
+    const uint64_t wrap_weight = uint64_t{1} << (64 - m), half_weight = uint64_t{1} << (63 - m);
     const uint64_t offset = uint64_t{1} << (r.bits - 1 - m);
     const LaneThirds thirds{n};
     for (int third = 0; third < 3; ++third) {
-      // B >> m: B = x_{j+2} is the first helper's second component and the second helper's first.
+      // B >> m (- 2^(63-m) B_63 below 64 bits): B = x_{j+2} is the first helper's second
+      // component and the second helper's first.
       const int role = (me_ + 3 - third) % 3;
       for (std::size_t k = thirds.begin(third); k < thirds.end(third); ++k) {
-        const Share low_shifted{role == 2 ? r.in[k].first >> m : 0, role == 1 ? r.in[k].second >> m : 0};
-        const Share sum{plan.high_shifted[k].first + low_shifted.first + carry[k].first - wrap_weight * carry[n + k].first,
-                        plan.high_shifted[k].second + low_shifted.second + carry[k].second - wrap_weight * carry[n + k].second};
+        const auto low_term = [&](uint64_t b) { return (b >> m) - (full ? 0 : half_weight * (b >> 63)); };
+        const Share low_shifted{role == 2 ? low_term(r.in[k].first) : 0, role == 1 ? low_term(r.in[k].second) : 0};
+        Share sum{plan.high_shifted[k].first + low_shifted.first + carry[k].first,
+                  plan.high_shifted[k].second + low_shifted.second + carry[k].second};
+        if (full) {
+          sum.first -= wrap_weight * carry[n + k].first, sum.second -= wrap_weight * carry[n + k].second;
+        } else {
+          sum.first -= half_weight * plan.wrap.arithmetic[k].first, sum.second -= half_weight * plan.wrap.arithmetic[k].second;
+        }
         r.out[k] = add_public(sum, 0 - offset);
       }
     }
@@ -170,7 +174,7 @@ void Rep3Protocol::nonlinear_batch(std::span<const NonlinearRequest<Share>> requ
     } else if (r.kind == Kind::trunc && r.shift == 0) {
       std::copy(r.in.begin(), r.in.end(), r.out.begin());
     } else {
-      plans.push_back(Plan{r, {}, {}, {}, {}, {}, {}, {}, {}});
+      plans.push_back(Plan{r, {}, {}, {}, {}, {}, {}});
     }
   }
   if (!plans.empty()) run_plans(plans);
@@ -181,7 +185,7 @@ void Rep3Protocol::eqz(std::span<Share> out, std::span<const Share> a, unsigned 
   const std::size_t n = a.size();
   DaBits dabits = draw_dabits(LaneThirds{n}, 1);
   BitWords high, negated_low;
-  const std::array request{SplitRequest{a, 0, true, low_bits(bits), -1, &high, &negated_low, {}, &dabits}};
+  const std::array request{SplitRequest{a, 0, true, low_bits(bits), -1, &high, &negated_low, {}, 0, &dabits, nullptr}};
   split(request);
   // Equal iff every bit of NOT(A ^ -B) below `bits` is 1: an AND tree, padded with 1s.
   BitWords differ;

@@ -140,18 +140,21 @@ class Rep3Protocol {
     rep3::BitWords generate;
     rep3::BitWords propagate;
   };
-  // Random bits r shared both ways: binary (bit 0 of each word) and, once the helpers'
-  // terms have come (comparison.cc, step 3), arithmetic. Copy c of lane k is daBit
-  // c * lanes + k; the splitter of lane k's third inputs it.
+  // Bits x = d ^ b, d known to the splitter of x's lane third and b to both helpers, turned
+  // arithmetic (modulo 2^width) with three messages (dabits.cc). Copy c of lane k is bit
+  // c * lanes + k. As daBits, d and b come from the PRGs and x is a random bit shared both
+  // ways (binary: bit 0 of each word); for a truncation's wrap, d = A_63 and b = B_63.
   struct DaBits {
     rep3::BitWords binary;
     rep3::LaneThirds thirds{0};
     std::size_t copies = 1;
-    ScratchVector<Share> arithmetic;
+    unsigned width = 64;
+    ScratchVector<Share> arithmetic;           // complete once the helpers' terms are in
     LargeVector<uint64_t> for_second_helper;   // as splitter: a0 = d - a1 (split round)
     LargeVector<uint64_t> for_splitter_early;  // as first helper: c_{j+1} (split round)
     LargeVector<uint64_t> for_splitter_late;   // as second helper: c_j (the round after)
-    LargeVector<uint64_t> second_helper_rho;   // as second helper: rho2, until a0 comes
+    LargeVector<uint64_t> second_helper_rho;   // as second helper: rho2 and b, until a0 comes
+    LargeVector<uint64_t> second_helper_bit;
     bool complete = false;
   };
   // The last gate of a tree: e = (x & y) ^ rest, opened (x, y absent: e = rest).
@@ -167,7 +170,7 @@ class Rep3Protocol {
     rep3::BitWords high, low;                // A and B
     std::vector<Share> high_shifted;         // trunc: [A >> m]
     rep3::BitWords rest;                     // ltz: the rest of e
-    rep3::BitWords top_a, top_b, top_rest;   // trunc below 64 bits: the wrap's gate
+    DaBits wrap;                             // trunc below 64 bits: A_63 ^ B_63
   };
   // x = A + B, for one instruction's lanes: see split().
   struct SplitRequest {
@@ -179,11 +182,19 @@ class Rep3Protocol {
     rep3::BitWords* a;
     rep3::BitWords* b;
     std::span<Share> a_shifted;
+    uint64_t top_weight;  // A >> shift - top_weight * A_63 is what is shared
     DaBits* dabits;
+    DaBits* wrap;  // nullptr, or a truncation's wrap terms, whose messages ride along too
   };
   // XORs a public stream into the shared words (component 0).
   void xor_public(rep3::BitWords& words, std::span<const uint64_t> mask) const;
   DaBits draw_dabits(rep3::LaneThirds thirds, std::size_t copies);
+  // A truncation's wrap bits: x = A_63 ^ B_63 for x' = x + offset split as A + B, modulo
+  // 2^width.
+  DaBits wrap_terms(std::span<const Share> x, uint64_t offset, unsigned width);
+  // The PRG draws and messages of step 3 for bits whose d and b are given (dabits.cc).
+  template <class SplitterBit, class FirstHelperBit, class SecondHelperBit>
+  void share_cross_bits(DaBits& x, SplitterBit d, FirstHelperBit first_b, SecondHelperBit second_b);
   // After the split round: as second helper, c_j from the splitter's a0; as splitter,
   // c_{j+1} from the first helper.
   void receive_dabit_inputs(DaBits& dabits, std::span<const uint64_t> a0, std::span<const uint64_t> first_helper_terms);

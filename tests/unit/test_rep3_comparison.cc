@@ -64,7 +64,9 @@ TEST(Rep3Comparison, TruncIsExactForEveryShift) {
     for (unsigned m = 1; m < bits; ++m)
       expect_rep3_equals_emulate(fmt::format("trunc:{0} s{0}, s0, {1}, {2}", values.size(), m, bits), values);
   }
-  for (unsigned bits : {2u, 9u, 20u, 41u}) {
+  // Below 64 bits the wrap term is a cross bit modulo 2^(m+1): every width up to 63 bits
+  // and m = bits - 1 (the widest such term) included.
+  for (unsigned bits : {2u, 9u, 20u, 41u, 62u, 63u}) {
     const auto values = interesting_values(bits, 100, 300 + bits);
     for (unsigned m : {1u, bits / 2, bits - 1})
       expect_rep3_equals_emulate(fmt::format("trunc:{0} s{0}, s0, {1}, {2}", values.size(), m, bits), values);
