@@ -134,9 +134,9 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::and_then_open(std::span<const F
 
 void Rep3Protocol::split(std::span<const SplitRequest> requests) {
   // One round, every party sending to the previous one: for each request, as splitter of
-  // its own third, the `needed` bits of A masked by rho (and A >> shift, and the daBits'
-  // a0) for the second helper; as first helper of third me+2, its daBit terms c_{j+1} for
-  // that splitter. The requests' parts follow one another in one message.
+  // its own third, the `needed` bits of A masked by rho (and A >> shift, and the a0 of its
+  // daBits and wrap terms) for the second helper; as first helper of third me+2, its terms
+  // c_{j+1} for that splitter. The requests' parts follow one another in one message.
   const int splitting = me_, first_helping = (me_ + 2) % 3, second_helping = (me_ + 1) % 3;
   LargeVector<uint64_t> to_previous;
   std::size_t incoming = 0;
@@ -226,8 +226,7 @@ void Rep3Protocol::split(std::span<const SplitRequest> requests) {
 }
 
 std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<CarryJob> jobs, bool need_generate,
-                                                                  std::span<DaBits* const> dabits,
-                                                                  std::span<const FinalGate> extra_gates) {
+                                                                  std::span<DaBits* const> dabits) {
   // Every job keeps streams of its own power-of-two width; the rounds are those of the
   // widest, and the last AND of every tree is opened in the last one. A narrower carry
   // tree does its generate round g = a & b in the round that halves the global width to
@@ -306,7 +305,6 @@ std::vector<LargeVector<uint64_t>> Rep3Protocol::trees_then_open(std::span<Carry
           for (std::size_t k = 0; k < h.rest.size(); ++k) h.rest.first[k] ^= h.g_hi.first[k], h.rest.second[k] ^= h.g_hi.second[k];
         gates.push_back({&h.p_hi, need_generate ? &h.g_lo : &h.p_lo, &h.rest});
       }
-      gates.insert(gates.end(), extra_gates.begin(), extra_gates.end());
       return and_then_open(gates, dabits);
     }
     // Pair i of a value (positions 2i+1 and 2i) is a gate when both are real: i at least

@@ -214,15 +214,13 @@ class Rep3Protocol {
   // x = A + B for every request in one round: in each third of a request's lanes
   // A = x_j + x_{j+1} + offset is binary-shared by its splitter (its `needed` bits, one
   // message to the second helper), B = x_{j+2} (or -x_{j+2}) locally. With shift >= 0,
-  // also an arithmetic sharing of A >> shift in the same message, and the daBits' first
-  // messages ride along.
+  // also an arithmetic sharing of A >> shift (less top_weight A_63) in the same message;
+  // the first messages of the request's daBits and wrap terms ride along.
   void split(std::span<const SplitRequest> requests);
   // The trees of all jobs in shared rounds (carry trees start with g = a & b), their last
-  // AND opened with the extra gates; the opened streams (one per job, then one per extra
-  // gate), one bit per value.
+  // ANDs opened together; the opened streams, one per job, one bit per value.
   std::vector<LargeVector<uint64_t>> trees_then_open(std::span<CarryJob> jobs, bool need_generate,
-                                                     std::span<DaBits* const> dabits,
-                                                     std::span<const FinalGate> extra_gates = {});
+                                                     std::span<DaBits* const> dabits);
   // ltz and trunc plans in shared rounds: split, trees, openings, results.
   void run_plans(std::span<Plan> plans);
 
