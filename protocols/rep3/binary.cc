@@ -87,6 +87,37 @@ BitWords bit_stream(const BitWords& words, std::size_t from, std::size_t count) 
   return stream;
 }
 
+LaneThirds balanced_thirds(std::size_t lanes, uint64_t extra_bits, std::array<uint64_t, 3>& surplus) {
+  // Water-filling: lanes go to the party with the least surplus until it reaches the next,
+  // then to both, then to all three alike. Only the differences matter.
+  const uint64_t least = std::min({surplus[0], surplus[1], surplus[2]});
+  for (uint64_t& s : surplus) s -= least;
+  std::array<std::size_t, 3> count{};
+  if (extra_bits == 0) {
+    count = {lanes / 3, lanes / 3, lanes - 2 * (lanes / 3)};
+  } else {
+    std::array<int, 3> order{0, 1, 2};
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return surplus[static_cast<std::size_t>(a)] < surplus[static_cast<std::size_t>(b)]; });
+    std::size_t left = lanes;
+    for (std::size_t filled = 1; filled <= 3 && left > 0; ++filled) {
+      // Raise the `filled` lowest parties to the next one's surplus (or share out the rest).
+      const uint64_t level = surplus[static_cast<std::size_t>(order[filled - 1])] + count[static_cast<std::size_t>(order[filled - 1])] * extra_bits;
+      const uint64_t next = filled < 3 ? surplus[static_cast<std::size_t>(order[filled])] : UINT64_MAX;
+      const uint64_t step = next == UINT64_MAX ? UINT64_MAX : (next - level) / extra_bits;  // lanes per party to reach it
+      const bool last = filled == 3 || step >= left / filled;
+      const std::size_t each = last ? left / filled : static_cast<std::size_t>(step);
+      for (std::size_t j = 0; j < filled; ++j) count[static_cast<std::size_t>(order[j])] += each;
+      left -= each * filled;
+      if (last) {
+        for (std::size_t j = 0; left > 0; ++j, --left) ++count[static_cast<std::size_t>(order[j])];
+        break;
+      }
+    }
+  }
+  for (std::size_t p = 0; p < 3; ++p) surplus[p] += count[p] * extra_bits;
+  return LaneThirds{lanes, {count[0], count[0] + count[1]}};
+}
+
 std::size_t packed_value_words(std::size_t count, unsigned width) { return width >= 64 ? count : (count * width + 63) / 64; }
 
 void append_packed(LargeVector<uint64_t>& message, std::span<const uint64_t> values, unsigned width) {

@@ -11,6 +11,7 @@
 // words: no per-value packing.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 
@@ -47,16 +48,22 @@ struct AndTask {
 };
 
 // The lanes of one instruction cut in three: party j splits the lanes of third j (and
-// inputs their daBits), so the parties share the role that sends the most.
+// inputs their daBits), so the parties share the role that sends the most. cut[0] and
+// cut[1] end thirds 0 and 1; equal thirds by default, or weighted (balanced_thirds).
 struct LaneThirds {
   std::size_t lanes;
-  std::size_t begin(int third) const { return lanes * static_cast<std::size_t>(third) / 3; }
-  std::size_t end(int third) const { return lanes * static_cast<std::size_t>(third + 1) / 3; }
+  std::array<std::size_t, 2> cut{lanes / 3, 2 * lanes / 3};
+  std::size_t begin(int third) const { return third == 0 ? 0 : cut[static_cast<std::size_t>(third - 1)]; }
+  std::size_t end(int third) const { return third == 2 ? lanes : cut[static_cast<std::size_t>(third)]; }
   std::size_t size(int third) const { return end(third) - begin(third); }
 };
 
-// The bits of x at the positions set in mask, gathered into the low bits in order (pext),
-// and the inverse (pdep).
+// Thirds that even out the parties' public surplus of bits sent: a party that has sent
+// more (its inputs, earlier splitting) splits fewer lanes. Each split lane costs its
+// splitter `extra_bits` more than a helper; `surplus` is updated with what this cut costs.
+// Every party computes the same from the same public numbers.
+LaneThirds balanced_thirds(std::size_t lanes, uint64_t extra_bits, std::array<uint64_t, 3>& surplus);
+
 inline uint64_t gather_bits(uint64_t x, uint64_t mask) {
 #if defined(__BMI2__)
   return _pext_u64(x, mask);

@@ -66,14 +66,14 @@ void Rep3Protocol::run_plans(std::span<Plan> plans) {
     const std::size_t n = r.in.size();
     const uint64_t offset = uint64_t{1} << (r.bits - 1);
     if (r.kind == NonlinearRequest<Share>::Kind::ltz) {
-      plan.dabits = draw_dabits(LaneThirds{n}, 1);
+      plan.dabits = draw_dabits(rep3::balanced_thirds(n, r.bits, surplus_bits_), 1);
       dabits.push_back(&plan.dabits);
       splits.push_back({r.in, offset, false, low_bits(r.bits), -1, &plan.high, &plan.low, {}, 0, &plan.dabits, nullptr});
       continue;
     }
     plan.high_shifted.resize(n);
     if (r.bits == 64) {  // two trees: the m-bit carry (daBit k) and the 64-bit one (daBit n + k)
-      plan.dabits = draw_dabits(LaneThirds{n}, 2);
+      plan.dabits = draw_dabits(rep3::balanced_thirds(n, 64 + 64, surplus_bits_), 2);
       dabits.push_back(&plan.dabits);
       splits.push_back({r.in, offset, false, ~uint64_t{0}, static_cast<int>(r.shift), &plan.high, &plan.low, plan.high_shifted, 0,
                         &plan.dabits, nullptr});
@@ -84,8 +84,10 @@ void Rep3Protocol::run_plans(std::span<Plan> plans) {
     // -2^(64-m) c_64 = -2^(63-m) (A_63 + B_63 + (A_63 ^ B_63)): the splitter folds its A_63
     // term into A >> m, the helpers theirs into B >> m, and A_63 ^ B_63 is a cross bit
     // needed only modulo 2^(m+1) (m + 1-bit messages instead of a daBit and a gate).
-    plan.dabits = draw_dabits(LaneThirds{n}, 1);
-    plan.wrap = wrap_terms(r.in, offset, r.shift + 1);
+    // The splitter's extra: A's m + 1 bits and A >> m (the daBit and wrap messages cost
+    // every role alike).
+    plan.dabits = draw_dabits(rep3::balanced_thirds(n, r.shift + 1 + 64, surplus_bits_), 1);
+    plan.wrap = wrap_terms(r.in, offset, plan.dabits.thirds, r.shift + 1);
     dabits.push_back(&plan.dabits);
     dabits.push_back(&plan.wrap);
     splits.push_back({r.in, offset, false, low_bits(r.shift), static_cast<int>(r.shift), &plan.high, &plan.low, plan.high_shifted,
@@ -133,7 +135,7 @@ void Rep3Protocol::run_plans(std::span<Plan> plans) {
     if (full) inject(opened[job++], plan.dabits, n, std::span<Share>(carry).subspan(n));
     const uint64_t wrap_weight = uint64_t{1} << (64 - m), half_weight = uint64_t{1} << (63 - m);
     const uint64_t offset = uint64_t{1} << (r.bits - 1 - m);
-    const LaneThirds thirds{n};
+    const LaneThirds& thirds = plan.dabits.thirds;
     for (int third = 0; third < 3; ++third) {
       // B >> m (- 2^(63-m) B_63 below 64 bits): B = x_{j+2} is the first helper's second
       // component and the second helper's first.
@@ -183,7 +185,7 @@ void Rep3Protocol::nonlinear_batch(std::span<const NonlinearRequest<Share>> requ
 void Rep3Protocol::eqz(std::span<Share> out, std::span<const Share> a, unsigned bits) {
   if (path_ == NonlinearPath::generic) return generic::NonLinear(*this).eqz(out, a, bits);
   const std::size_t n = a.size();
-  DaBits dabits = draw_dabits(LaneThirds{n}, 1);
+  DaBits dabits = draw_dabits(rep3::balanced_thirds(n, bits, surplus_bits_), 1);
   BitWords high, negated_low;
   const std::array request{SplitRequest{a, 0, true, low_bits(bits), -1, &high, &negated_low, {}, 0, &dabits, nullptr}};
   split(request);

@@ -102,11 +102,11 @@ Rep3Protocol::DaBits Rep3Protocol::draw_dabits(LaneThirds thirds, std::size_t co
   return dabits;
 }
 
-Rep3Protocol::DaBits Rep3Protocol::wrap_terms(std::span<const Share> x, uint64_t offset, unsigned width) {
+Rep3Protocol::DaBits Rep3Protocol::wrap_terms(std::span<const Share> x, uint64_t offset, const LaneThirds& thirds, unsigned width) {
   // A = x_j + x_{j+1} + offset (the splitter's two components), B = x_{j+2} (the first
   // helper's second component, the second helper's first).
   DaBits wrap;
-  wrap.thirds = LaneThirds{x.size()};
+  wrap.thirds = thirds;
   wrap.width = width;
   share_cross_bits(
       wrap, [&](std::size_t k) { return (x[k].first + x[k].second + offset) >> 63; }, [&](std::size_t k) { return x[k].second >> 63; },

@@ -93,6 +93,7 @@ void Rep3Protocol::conv2d(std::span<Share> out, std::span<const Share> input, st
 void Rep3Protocol::input(int party, std::span<Share> out, std::span<const int64_t> values) {
   if (party < 0 || party > 2) throw RuntimeError(fmt::format("party {} does not exist (rep3 has parties 0, 1, 2)", party));
   replicated::share_input(transport_, keys_, party, values, out);
+  surplus_bits_[static_cast<std::size_t>(party)] += 64 * out.size();  // the owner's message
 }
 
 void Rep3Protocol::random(std::span<Share> out) {
@@ -112,6 +113,7 @@ void Rep3Protocol::open(std::span<Clear> out, std::span<const Share> a) {
 bool Rep3Protocol::open_to(int party, std::span<Clear> out, std::span<const Share> a) {
   if (party < 0 || party > 2) throw RuntimeError(fmt::format("party {} does not exist (rep3 has parties 0, 1, 2)", party));
   scratch_a_.resize(a.size());
+  surplus_bits_[static_cast<std::size_t>((party + 1) % 3)] += 64 * a.size();
   if (me_ == (party + 1) % 3) {
     for (std::size_t k = 0; k < a.size(); ++k) scratch_a_[k] = a[k].second;
     transport_.send(party, net::as_bytes(std::span<const uint64_t>(scratch_a_)));
@@ -138,6 +140,7 @@ void Rep3Protocol::truncpr(std::span<Share> out, std::span<const Share> a, unsig
     return;
   }
   auto truncate_negated = [m](uint64_t x2) { return 0 - ((0 - x2) >> m); };
+  surplus_bits_[0] += 64 * n;
   scratch_a_.resize(n);
   if (me_ == 0) {
     keys_.next().fill(std::span<uint64_t>(scratch_a_));  // r, from k_1

@@ -13,6 +13,7 @@
 // same amount from a key at both of its holders.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -191,7 +192,7 @@ class Rep3Protocol {
   DaBits draw_dabits(rep3::LaneThirds thirds, std::size_t copies);
   // A truncation's wrap bits: x = A_63 ^ B_63 for x' = x + offset split as A + B, modulo
   // 2^width.
-  DaBits wrap_terms(std::span<const Share> x, uint64_t offset, unsigned width);
+  DaBits wrap_terms(std::span<const Share> x, uint64_t offset, const rep3::LaneThirds& thirds, unsigned width);
   // The PRG draws and messages of step 3 for bits whose d and b are given (dabits.cc).
   template <class SplitterBit, class FirstHelperBit, class SecondHelperBit>
   void share_cross_bits(DaBits& x, SplitterBit d, FirstHelperBit first_b, SecondHelperBit second_b);
@@ -232,6 +233,10 @@ class Rep3Protocol {
   crypto::Prg private_prg_;  // this party's alone
   NonlinearPath path_;
   LargeVector<uint64_t> scratch_a_, scratch_b_, scratch_c_, and_sent_, and_received_;
+  // Bits each party has sent beyond the others for public reasons (inputs, outputs, the
+  // splitter role), the same at every party: comparisons give the splitter role to the
+  // parties behind (rep3::balanced_thirds), so that no party sends much more than another.
+  std::array<uint64_t, 3> surplus_bits_{};
 };
 
 }  // namespace mpvm::protocols

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler_lite/assembler.h"
+#include "protocols/rep3/binary.h"
 #include "tests/support/run_parties.h"
 #include "tests/support/run_program.h"
 
@@ -78,6 +79,39 @@ TEST(Rep3Comparison, ResultMayOverwriteTheInput) {
   for (const char* op : {"ltz:5 s0, s0, 20\nmovs:5 s5, s0", "eqz:5 s0, s0, 20\nmovs:5 s5, s0",
                          "trunc:5 s0, s0, 2, 20\nmovs:5 s5, s0"})
     expect_rep3_equals_emulate(op, values);
+}
+
+TEST(Rep3Comparison, BalancedThirdsFillThePartiesBehindFirst) {
+  using protocols::rep3::balanced_thirds;
+  std::array<uint64_t, 3> surplus{0, 0, 0};
+  auto sizes = [](const protocols::rep3::LaneThirds& t) { return std::array<std::size_t, 3>{t.size(0), t.size(1), t.size(2)}; };
+  EXPECT_EQ(sizes(balanced_thirds(9, 10, surplus)), (std::array<std::size_t, 3>{3, 3, 3}));
+  surplus = {100, 0, 0};  // party 0 ahead by 10 lanes' worth: the others take everything
+  EXPECT_EQ(sizes(balanced_thirds(9, 10, surplus)), (std::array<std::size_t, 3>{0, 5, 4}));
+  surplus = {100, 0, 0};  // more lanes than the gap: even again, then thirds
+  EXPECT_EQ(sizes(balanced_thirds(50, 10, surplus)), (std::array<std::size_t, 3>{10, 20, 20}));
+  EXPECT_EQ(surplus[0], surplus[1]);
+  EXPECT_EQ(surplus[1], surplus[2]);
+  surplus = {0, 30, 70};  // fill party 0 up to party 1, then both up to party 2
+  EXPECT_EQ(sizes(balanced_thirds(7, 10, surplus)), (std::array<std::size_t, 3>{5, 2, 0}));
+  EXPECT_EQ(sizes(balanced_thirds(2, 0, surplus)), (std::array<std::size_t, 3>{0, 0, 2}));  // no extra: equal thirds
+}
+
+TEST(Rep3Comparison, TheSplitterRoleEvensOutWhatPartiesSentBefore) {
+  // Party 0 inputs 10^5 values (800 kB more than the others); then 10^6 20-bit comparisons,
+  // whose splitter sends 20 bits a lane more than a helper. The thirds lean away from party
+  // 0 until the parties are even: over the whole run they send within 1% of each other
+  // (equal thirds would leave party 0 about 5% ahead).
+  const std::string program = "input:100000 s0, 0\nrands:1000000 s100000\nltz:1000000 s1100000, s100000, 20\n";
+  std::vector<int64_t> values(100000, 7);
+  const testing::PartiesRun run = testing::run_parties(3, compiler_lite::assemble(program, "t.s"), {{0, values}}, testing::rep3_party());
+  for (const std::string& error : run.errors) ASSERT_EQ(error, "");
+  uint64_t most = 0, least = UINT64_MAX;
+  for (int party = 0; party < 3; ++party) {
+    most = std::max(most, run.online[party].bytes_sent);
+    least = std::min(least, run.online[party].bytes_sent);
+  }
+  EXPECT_LT(most - least, most / 100) << "most " << most << ", least " << least;
 }
 
 TEST(Rep3Comparison, FewerLanesThanParties) {
