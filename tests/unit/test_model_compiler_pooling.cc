@@ -41,7 +41,7 @@ struct Quant {
 // Appends RESHAPE to [1, n] and SOFTMAX after tensor `last`, so that the compiled program
 // reveals that tensor's values as its logits (and the reference returns them).
 void reveal(Model& m, int last) {
-  const Tensor& t = m.tensors[static_cast<std::size_t>(last)];
+  const Tensor t = m.tensors[static_cast<std::size_t>(last)];  // a copy: push_back below may move the tensors
   const int32_t n = static_cast<int32_t>(t.element_count());
   const Tensor flat = make_tensor("flat", {1, n}, t.type, t.quantization.scales[0], t.quantization.zero_points[0]);
   const int64_t softmax_zero = t.type == ElementType::int8 ? -128 : 0;
