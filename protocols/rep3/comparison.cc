@@ -71,7 +71,7 @@ void Rep3Protocol::run_plans(std::span<Plan> plans) {
       splits.push_back({r.in, offset, false, low_bits(r.bits), -1, &plan.high, &plan.low, {}, 0, &plan.dabits, nullptr});
       continue;
     }
-    plan.high_shifted.resize(n);
+    plan.high_shifted.resize(n);  // every lane written by split()
     if (r.bits == 64) {  // two trees: the m-bit carry (daBit k) and the 64-bit one (daBit n + k)
       plan.dabits = draw_dabits(rep3::balanced_thirds(n, 64 + 64, surplus_bits_), 2);
       dabits.push_back(&plan.dabits);
@@ -104,7 +104,7 @@ void Rep3Protocol::run_plans(std::span<Plan> plans) {
       // NOT(A_top ^ B_top) ^ r; the NOT is a public 1, which component 0 carries (first at
       // party 0, second at party 2, as in xor_public).
       const unsigned top = r.bits - 1;
-      plan.rest.assign(n);
+      plan.rest.first.resize(n), plan.rest.second.resize(n);  // every lane written below
       const uint64_t not_first = me_ == 0, not_second = me_ == 2;
       for (std::size_t k = 0; k < n; ++k) {
         plan.rest.first[k] = (((plan.high.first[k] ^ plan.low.first[k]) >> top ^ plan.dabits.binary.first[k]) & 1) ^ not_first;
@@ -130,7 +130,7 @@ void Rep3Protocol::run_plans(std::span<Plan> plans) {
     // floor(x' / 2^m) = (A >> m) + (B >> m) + c_m - 2^(64-m) c_64, less 2^(bits-1-m).
     const unsigned m = r.shift;
     const bool full = r.bits == 64;
-    std::vector<Share> carry(full ? 2 * n : n);
+    ScratchVector<Share> carry(full ? 2 * n : n);  // written by inject
     inject(opened[job++], plan.dabits, 0, std::span<Share>(carry).first(n));
     if (full) inject(opened[job++], plan.dabits, n, std::span<Share>(carry).subspan(n));
     const uint64_t wrap_weight = uint64_t{1} << (64 - m), half_weight = uint64_t{1} << (63 - m);

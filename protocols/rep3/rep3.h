@@ -169,7 +169,7 @@ class Rep3Protocol {
     NonlinearRequest<Share> request;
     DaBits dabits;
     rep3::BitWords high, low;                // A and B
-    std::vector<Share> high_shifted;         // trunc: [A >> m]
+    ScratchVector<Share> high_shifted;       // trunc: [A >> m]
     rep3::BitWords rest;                     // ltz: the rest of e
     DaBits wrap;                             // trunc below 64 bits: A_63 ^ B_63
   };
