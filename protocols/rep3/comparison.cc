@@ -3,8 +3,9 @@
 //
 // Roles. The lanes of an instruction are cut in three; in third j party j is the
 // splitter, party j+1 the first helper and party j+2 the second helper. The splitter
-// sends the most, so every party splits a third of the lanes (the scheme is symmetric
-// under renaming the parties cyclically: components, keys and messages all shift by j).
+// sends the most, so every party splits a share of the lanes, fewer for a party that has
+// sent more so far (rep3::balanced_thirds; the scheme is symmetric under renaming the
+// parties cyclically: components, keys and messages all shift by j).
 //
 // The rounds themselves (ANDs, openings, splitting, the trees) are in binary_rounds.cc.
 //
