@@ -174,12 +174,20 @@ TEST(Rep3Truncation, TruncprIsFloorOrFloorPlusOne) {
     const testing::PartiesRun run = run_rep3(program, {{1, values}});
     expect_no_errors(run);
     std::istringstream printed(run.output);
+    int documented_failures = 0;
     for (int64_t v : values) {
       int64_t got;
       ASSERT_TRUE(printed >> got);
       const int64_t floor = v >> m;
-      EXPECT_TRUE(got == floor || got == floor + 1) << "v=" << v << " m=" << m << " got " << got;
+      if (got == floor || got == floor + 1) continue;
+      // truncpr's documented failure (rep3.h, README): with probability at most
+      // 2^(bits+1-64) per lane, 2^-23 here, the result is off by 2^(64-m) more.
+      const int64_t off = got - floor, wrap = int64_t{1} << (64 - m);
+      EXPECT_TRUE(off == wrap || off == wrap + 1 || off == -wrap || off == -wrap + 1) << "v=" << v << " m=" << m << " got " << got;
+      ++documented_failures;
     }
+    // 2005 lanes at 2^-23 each: more than two such lanes would not be that failure.
+    EXPECT_LE(documented_failures, 2) << "m=" << m;
   }
 }
 
